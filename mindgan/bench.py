@@ -1,0 +1,79 @@
+"""`python -m mindgan.bench --model gan`: compile time, ms per training step, pipeline speed, peak memory."""
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from .errors import cli_entry
+
+
+def time_steps(trainer, batch, steps: int, warmup: int = 3) -> dict:
+    """Compile time (first call) and median/min ms of further steps on one fixed batch."""
+    real, z, y = batch["image"], batch["latent_code"], batch["label"]
+    t0 = time.perf_counter()
+    trainer.step_once(real, z, y)
+    first = time.perf_counter() - t0
+    for _ in range(warmup):
+        trainer.step_once(real, z, y)
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        trainer.step_once(real, z, y)
+        times.append(time.perf_counter() - t0)
+    med = float(np.median(times))
+    return {"compile_s": first - med, "step_ms": med * 1e3, "step_ms_min": min(times) * 1e3}
+
+
+def time_pipeline(dataset, batches: int) -> float:
+    """Images per second the dataset pipeline delivers on its own (no training)."""
+    it = dataset.create_dict_iterator(num_epochs=1)
+    next(it)  # start-up is not throughput
+    t0, n = time.perf_counter(), 0
+    for i, b in enumerate(it):
+        n += b["image"].shape[0]
+        if i + 1 >= batches:
+            break
+    return n / (time.perf_counter() - t0)
+
+
+def peak_memory_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+@cli_entry
+def main(argv=None):
+    from .run import add_run_args, build_dataset, config_from_args
+
+    p = argparse.ArgumentParser(prog="python -m mindgan.bench", description=__doc__)
+    add_run_args(p)
+    p.add_argument("--steps", type=int, default=30, help="timed steps after warm-up (default 30)")
+    p.add_argument("--batches", type=int, default=50, help="batches for the pipeline timing (default 50)")
+    args = p.parse_args(argv)
+    from . import device
+    from .trainer import Trainer
+
+    cfg = config_from_args(args)
+    name = device.setup(args.device, cfg["threads"])
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = Trainer(cfg, tmp, progress=False)
+        dataset, loc = build_dataset(cfg, trainer.gan)
+        batch = next(dataset.create_dict_iterator(num_epochs=1))
+        steps = time_steps(trainer, batch, args.steps)
+        pipe = time_pipeline(dataset, args.batches)
+    step_ips = cfg["batch_size"] / (steps["step_ms"] / 1e3)
+    print(f"model {cfg['model']}  device {name}  batch {cfg['batch_size']}  data {loc.source}")
+    print(f"compile            {steps['compile_s']:8.2f} s")
+    print(f"train step         {steps['step_ms']:8.1f} ms (median of {args.steps}; min {steps['step_ms_min']:.1f})")
+    print(f"training           {step_ips:8.0f} images/s")
+    print(f"data pipeline      {pipe:8.0f} images/s ({pipe / step_ips:.1f}x the step)")
+    print(f"peak memory        {peak_memory_mb():8.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

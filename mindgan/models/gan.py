@@ -1,0 +1,40 @@
+"""`gan`: the MindSpore tutorial "GAN image generation" (seed 000), layer for layer."""
+from mindspore import nn, ops
+
+from . import GAN, register_model
+from .blocks import mlp
+
+
+class MLPGenerator(nn.Cell):
+    """latent -> hidden sizes -> C*H*W with Tanh, reshaped to (N, C, H, W)."""
+
+    def __init__(self, latent_size, hidden, image_shape, act=nn.ReLU, norm_from=1):
+        super().__init__()
+        self.image_shape = tuple(image_shape)
+        n_out = image_shape[0] * image_shape[1] * image_shape[2]
+        self.model = mlp([latent_size, *hidden, n_out], act, nn.Tanh, norm_from=norm_from)
+
+    def construct(self, x):
+        return ops.reshape(self.model(x), (-1,) + self.image_shape)
+
+
+class MLPDiscriminator(nn.Cell):
+    """(N, C, H, W) -> flattened -> hidden sizes (LeakyReLU 0.2) -> 1 probability (Sigmoid)."""
+
+    def __init__(self, image_shape, hidden, norm_from=None):
+        super().__init__()
+        self.n_in = image_shape[0] * image_shape[1] * image_shape[2]
+        self.model = mlp([self.n_in, *hidden, 1], lambda: nn.LeakyReLU(0.2), nn.Sigmoid, norm_from=norm_from)
+
+    def construct(self, x):
+        return self.model(ops.reshape(x, (-1, self.n_in)))
+
+
+@register_model("gan", config="gan_mnist.yaml",
+                about="MLP GAN on MNIST, MindSpore tutorial 'GAN image generation' (seed 000)")
+def build_gan(cfg: dict) -> GAN:
+    shape = (cfg["channels"], cfg["image_size"], cfg["image_size"])
+    g_hidden = cfg["model_args"].get("g_hidden", [128, 256, 512, 1024])
+    d_hidden = cfg["model_args"].get("d_hidden", [512, 256])
+    return GAN(MLPGenerator(cfg["latent_size"], g_hidden, shape), MLPDiscriminator(shape, d_hidden),
+               latent_shape=(cfg["latent_size"],), image_shape=shape)

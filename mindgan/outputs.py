@@ -1,0 +1,112 @@
+"""What a run leaves on disk: image grids, the loss CSV, the loss curve, the GIF of grids."""
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+CSV_FIELDS = ["epoch", "step", "loss_d", "loss_g"]
+
+
+def to_uint8(images: np.ndarray, value_range: str) -> np.ndarray:
+    """(N, C, H, W) floats in the model's range -> (N, H, W, C) uint8."""
+    x = (images + 1.0) / 2.0 if value_range == "tanh" else images
+    return (np.clip(x, 0.0, 1.0) * 255 + 0.5).astype(np.uint8).transpose(0, 2, 3, 1)
+
+
+def grid(images: np.ndarray, rows: int, cols: int, value_range: str, pad: int = 2,
+         min_side: int = 320) -> Image.Image:
+    """Tile the first rows*cols images into one picture (upscaled so small digits stay visible)."""
+    imgs = to_uint8(images[: rows * cols], value_range)
+    n, h, w, c = imgs.shape
+    canvas = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), 255, np.uint8)
+    for i in range(n):
+        r, q = divmod(i, cols)
+        canvas[pad + r * (h + pad): pad + r * (h + pad) + h, pad + q * (w + pad): pad + q * (w + pad) + w] = imgs[i]
+    pic = Image.fromarray(canvas[..., 0] if c == 1 else canvas)
+    scale = max(1, -(-min_side // max(pic.size)))
+    return pic.resize((pic.width * scale, pic.height * scale), Image.NEAREST) if scale > 1 else pic
+
+
+def save_image(pic: Image.Image, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    pic.save(tmp)
+    os.replace(tmp, path)
+
+
+def save_individual(images: np.ndarray, folder: Path, value_range: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, img in enumerate(to_uint8(images, value_range)):
+        Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(folder / f"{i:04d}.png")
+
+
+class LossLog:
+    """The run's losses.csv: one row per step, appended as the run goes, truncated on resume."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def rows(self) -> list[dict]:
+        if not self.path.is_file():
+            return []
+        with open(self.path, newline="") as f:
+            return list(csv.DictReader(f))
+
+    def truncate_after(self, step: int) -> None:
+        """Keep rows up to and including global step `step` (what the resumed checkpoint has seen)."""
+        keep = [r for r in self.rows() if int(r["step"]) <= step]
+        tmp = self.path.with_suffix(".tmp")
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, CSV_FIELDS)
+            w.writeheader()
+            w.writerows(keep)
+        os.replace(tmp, self.path)
+
+    def append(self, rows: list[tuple]) -> None:
+        new = not self.path.is_file()
+        with open(self.path, "a", newline="") as f:
+            w = csv.writer(f)
+            if new:
+                w.writerow(CSV_FIELDS)
+            w.writerows(rows)
+            f.flush()
+            os.fsync(f.fileno())
+
+
+def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discriminator Loss During Training"):
+    """Per-step losses (faint) with a moving average (bold), as the tutorials plot them."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        return
+    step = np.array([int(r["step"]) for r in rows])
+    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+    for key, label, color in (("loss_g", "G", "tab:blue"), ("loss_d", "D", "tab:orange")):
+        y = np.array([float(r[key]) for r in rows])
+        ax.plot(step, y, color=color, alpha=0.25, linewidth=0.8)
+        k = max(1, min(50, len(y) // 20))
+        smooth = np.convolve(y, np.ones(k) / k, mode="valid")
+        ax.plot(step[k - 1:], smooth, color=color, label=f"{label} (mean of {k} steps)")
+    ax.set_title(title)
+    ax.set_xlabel("iterations")
+    ax.set_ylabel("Loss")
+    ax.legend()
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000) -> None:
+    """An animated GIF of the per-epoch grids (the DCGAN tutorial's dcgan.gif)."""
+    if not frames:
+        return
+    pics = [Image.open(f).convert("RGB") for f in frames]
+    pics[0].save(path, save_all=True, append_images=pics[1:], duration=ms_per_frame, loop=0)

@@ -1,0 +1,59 @@
+"""`python -m mindgan.train --model gan`: train any registered model with the one trainer."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from .errors import cli_entry
+
+
+def parse_args(argv=None):
+    from .run import add_run_args
+
+    p = argparse.ArgumentParser(prog="python -m mindgan.train", description=__doc__)
+    add_run_args(p)
+    p.add_argument("--out", default=None, help="run folder (default: runs/<model>)")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument("--overwrite", action="store_true", help="replace the run already in --out")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (epoch lines only)")
+    p.add_argument("--list-models", action="store_true", help="print the registered models and exit")
+    return p.parse_args(argv)
+
+
+@cli_entry
+def main(argv=None):
+    args = parse_args(argv)
+    from . import device
+    from .models import get_model, list_models
+    from .run import build_dataset, check_out_dir, config_from_args, prepare_out_dir
+
+    if args.list_models:
+        for name in list_models():
+            print(f"{name:10s} {get_model(name).about}")
+        return 0
+    cfg = config_from_args(args)
+    get_model(cfg["model"])  # an unknown model fails here, before any folder is made
+    out = Path(args.out or f"runs/{cfg['model']}")
+    check_out_dir(out, args.resume, args.overwrite)
+    name = device.setup(args.device, cfg["threads"])
+
+    from .trainer import Trainer
+
+    trainer = Trainer(cfg, out, progress=not args.no_progress and sys.stderr.isatty())
+    dataset, loc = build_dataset(cfg, trainer.gan)
+    prepare_out_dir(out, args.resume, args.overwrite)  # only now, so bad input leaves no folder behind
+    print(f"mindgan: training {cfg['model']} on {name} with data {loc.source}, output in {out}")
+    (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    summary = trainer.fit(dataset, resume=args.resume)
+    if not summary["stopped"]:
+        print(f"mindgan: done: {summary['epoch']} epochs, {summary['step']} steps in {summary['seconds']:.0f}s "
+              f"({summary['images_per_s']:.0f} img/s). Checkpoint: {summary['checkpoint']}")
+        print(f"mindgan: generate with: python -m mindgan.generate --ckpt {summary['checkpoint']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

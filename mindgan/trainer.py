@@ -1,0 +1,267 @@
+"""The one training loop: every model trains here, through jit-compiled `value_and_grad` steps."""
+from __future__ import annotations
+
+import math
+import signal
+import time
+from pathlib import Path
+
+import mindspore as ms
+import numpy as np
+from mindspore import nn, ops
+
+from . import __version__, checkpoint, outputs
+from .errors import MindganError
+from .losses import create_loss
+from .models import GAN, create_model
+
+
+class TrainState(nn.Cell):
+    """Everything a checkpoint holds: both nets and both optimisers (moments, step counters)."""
+
+    def __init__(self, generator, discriminator, opt_g, opt_d):
+        super().__init__(auto_prefix=False)  # keep the generator./discriminator./optim_* names as they are
+        self.generator, self.discriminator, self.opt_g, self.opt_d = generator, discriminator, opt_g, opt_d
+
+
+def make_optimizer(params, lr: float, beta1: float, beta2: float, prefix: str):
+    params = list(params)
+    opt = nn.Adam(params, learning_rate=lr, beta1=beta1, beta2=beta2)
+    # Two optimisers in one graph clash on global_step & co. unless renamed. Opt.update_parameters_name
+    # would also rename the network's own weights (the tutorial's checkpoints have that flaw), so
+    # rename only the optimiser's state.
+    net_ids = {id(p) for p in params}
+    for p in opt.get_parameters():
+        if id(p) not in net_ids:
+            p.name = prefix + p.name
+    return opt
+
+
+def fixed_inputs(cfg: dict, gan: GAN) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed test noise (and, for conditional models, one row of labels per class) of a run."""
+    n = cfg["grid_rows"] * cfg["grid_cols"]
+    noise = np.random.default_rng(cfg["seed"]).standard_normal((n, *gan.latent_shape)).astype(np.float32)
+    labels = (np.arange(n) // cfg["grid_cols"]) % cfg["num_classes"]
+    return noise, labels.astype(np.int32)
+
+
+class Trainer:
+    """Builds the jit steps for a model and runs epochs, writing grids, CSV, curve and checkpoints.
+
+    Files in `out`: config.yaml, fixed_noise.npy, losses.csv, loss_curve.png, images/epoch_NNNN.png,
+    checkpoints/<model>_eNNNN.ckpt (+ .json metadata).
+    """
+
+    def __init__(self, cfg: dict, out: Path, gan: GAN | None = None, progress: bool = True):
+        self.cfg, self.out, self.progress = cfg, Path(out), progress
+        ms.set_seed(cfg["seed"])  # initialisation of both nets
+        self.gan = gan or create_model(cfg)
+        G, D = self.gan.generator, self.gan.discriminator
+        self.opt_g = make_optimizer(G.trainable_params(), cfg["lr_g"], cfg["beta1"], cfg["beta2"], "optim_g.")
+        self.opt_d = make_optimizer(D.trainable_params(), cfg["lr_d"], cfg["beta1"], cfg["beta2"], "optim_d.")
+        self.state = TrainState(G, D, self.opt_g, self.opt_d)
+        self.loss = create_loss(cfg)
+        self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
+        self.fixed_noise, self.fixed_labels = fixed_inputs(cfg, self.gan)
+        self._stop_signal = None
+        self._build_steps()
+
+    # --- the compiled steps ----------------------------------------------------------------------
+    def _build_steps(self):
+        G, D, loss, opt_g, opt_d = self.gan.generator, self.gan.discriminator, self.loss, self.opt_g, self.opt_d
+        if self.gan.conditional:
+            def g_apply(z, y):
+                return G(z, y)
+
+            def d_apply(x, y):
+                return D(x, y)
+        else:
+            def g_apply(z, y):
+                return G(z)
+
+            def d_apply(x, y):
+                return D(x)
+
+        def d_forward(real, z, y):
+            fake = ops.stop_gradient(g_apply(z, y))  # D's step trains D only
+            return loss.d_loss(d_apply, real, fake, y)
+
+        def g_forward(z, y):
+            return loss.g_loss(d_apply, g_apply(z, y), y)
+
+        grad_d = ms.value_and_grad(d_forward, None, opt_d.parameters)
+        grad_g = ms.value_and_grad(g_forward, None, opt_g.parameters)
+
+        def d_step(real, z, y):
+            loss_d, grads = grad_d(real, z, y)
+            opt_d(grads)
+            return loss_d
+
+        def g_step(z, y):
+            loss_g, grads = grad_g(z, y)
+            opt_g(grads)
+            return loss_g
+
+        def train_step(real, z, y):
+            """The tutorial's step: D update, then G update on the same latent batch."""
+            return d_step(real, z, y), g_step(z, y)
+
+        self.g_apply = g_apply
+        self.train_step = ms.jit(train_step)
+        self.d_step = ms.jit(d_step)
+        self.g_step = ms.jit(g_step)
+
+    def step_once(self, real, z, y):
+        """One training step; returns (loss_d, loss_g) as floats. loss_g is NaN on critic-only steps."""
+        if self.cfg["n_critic"] <= 1:
+            loss_d, loss_g = self.train_step(real, z, y)
+            return float(loss_d.asnumpy()), float(loss_g.asnumpy())
+        loss_d = float(self.d_step(real, z, y).asnumpy())
+        loss_g = math.nan
+        if (self.step + 1) % self.cfg["n_critic"] == 0:
+            loss_g = float(self.g_step(z, y).asnumpy())
+        return loss_d, loss_g
+
+    # --- sampling --------------------------------------------------------------------------------
+    def sample(self, noise: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """Generator output for given noise, in eval mode (BatchNorm uses its running statistics)."""
+        G = self.gan.generator
+        G.set_train(False)
+        z = ms.Tensor(noise, ms.float32)
+        out = G(z, ms.Tensor(labels, ms.int32)) if self.gan.conditional else G(z)
+        G.set_train(True)
+        return out.asnumpy()
+
+    # --- checkpoints -----------------------------------------------------------------------------
+    @property
+    def ckpt_dir(self) -> Path:
+        return self.out / "checkpoints"
+
+    def checkpoints(self) -> list[Path]:
+        return sorted(self.ckpt_dir.glob(f"{self.cfg['model']}_e*.ckpt"), key=lambda p: p.stat().st_mtime)
+
+    def save_checkpoint(self) -> Path:
+        done = self.batch_in_epoch == 0
+        name = f"{self.cfg['model']}_e{self.epoch:04d}" + ("" if done else f"_s{self.step:07d}") + ".ckpt"
+        path = self.ckpt_dir / name
+        meta = {"mindgan": __version__, "model": self.cfg["model"], "epoch": self.epoch, "step": self.step,
+                "batch_in_epoch": self.batch_in_epoch, "config": self.cfg,
+                "latent_shape": list(self.gan.latent_shape), "image_shape": list(self.gan.image_shape),
+                "value_range": self.gan.value_range, "conditional": self.gan.conditional}
+        checkpoint.save(self.state, path, meta)
+        kept = self.checkpoints()
+        for old in kept[: max(0, len(kept) - self.cfg["keep_checkpoint_max"])]:
+            old.unlink(missing_ok=True)
+            old.with_suffix(".json").unlink(missing_ok=True)
+        return path
+
+    def resume(self) -> Path | None:
+        """Restore from the newest complete checkpoint; a damaged newer one is skipped, and said so."""
+        for path in reversed(self.checkpoints()):
+            if not checkpoint.is_complete(path):
+                print(f"mindgan: skipping damaged or incomplete checkpoint {path.name}")
+                continue
+            meta = checkpoint.read_meta(path)
+            if meta["model"] != self.cfg["model"]:
+                raise MindganError(f"{path} is a {meta['model']} checkpoint; this run trains {self.cfg['model']}")
+            params = checkpoint.load_params(path)
+            for cell, prefix, what in ((self.gan.generator, "generator.", "generator"),
+                                       (self.gan.discriminator, "discriminator.", "discriminator")):
+                checkpoint.load_into(cell, params, prefix, what, path)
+            for opt, prefix in ((self.opt_g, "optim_g."), (self.opt_d, "optim_d.")):
+                ms.load_param_into_net(opt, {k: v for k, v in params.items() if k.startswith(prefix)})
+            self.epoch, self.step, self.batch_in_epoch = meta["epoch"], meta["step"], meta["batch_in_epoch"]
+            noise_file = self.out / "fixed_noise.npy"
+            if noise_file.is_file():
+                self.fixed_noise = np.load(noise_file)
+            outputs.LossLog(self.out / "losses.csv").truncate_after(self.step)
+            return path
+        return None
+
+    # --- the loop --------------------------------------------------------------------------------
+    def _on_signal(self, signum, frame):
+        self._stop_signal = signum
+
+    def fit(self, dataset, resume: bool = False) -> dict:
+        """Train until cfg['epochs']; returns a summary. Ctrl-C / SIGTERM save a checkpoint and stop."""
+        from tqdm.auto import tqdm
+
+        cfg, out = self.cfg, self.out
+        (out / "images").mkdir(parents=True, exist_ok=True)
+        if resume:
+            path = self.resume()
+            print(f"mindgan: resumed from {path} (epoch {self.epoch}, step {self.step})" if path else
+                  "mindgan: no checkpoint to resume from; starting fresh")
+        np.save(out / "fixed_noise.npy", self.fixed_noise)
+        log = outputs.LossLog(out / "losses.csv")
+        if cfg["max_steps"] and dataset.get_dataset_size() > cfg["max_steps"]:
+            dataset = dataset.take(cfg["max_steps"])
+        steps = dataset.get_dataset_size()
+        if steps == 0:
+            raise MindganError("the dataset yields no whole batch: lower --batch-size")
+        start_epoch = self.epoch + (1 if self.batch_in_epoch == 0 else 0)
+        old_handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        self.gan.generator.set_train(True)
+        self.gan.discriminator.set_train(True)
+        last_ckpt, t_run, images_seen = None, time.time(), 0
+        try:
+            iterator = dataset.create_dict_iterator(num_epochs=cfg["epochs"] - start_epoch + 1)
+            for epoch in range(start_epoch, cfg["epochs"] + 1):
+                self.epoch, skip = epoch, self.batch_in_epoch
+                rows, t0 = [], time.time()
+                bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch}/{cfg['epochs']}", unit="step",
+                           disable=not self.progress, leave=False, dynamic_ncols=True)
+                for i, batch in enumerate(iterator):
+                    if i < skip:
+                        continue  # resumed mid-epoch: these batches were trained before the interruption
+                    loss_d, loss_g = self.step_once(batch["image"], batch["latent_code"], batch["label"])
+                    self.step += 1
+                    self.batch_in_epoch = i + 1
+                    images_seen += cfg["batch_size"]
+                    if not math.isfinite(loss_d) or (loss_g == loss_g and not math.isfinite(loss_g)):
+                        log.append(rows)
+                        raise MindganError(f"loss became {loss_d if not math.isfinite(loss_d) else loss_g} at "
+                                           f"step {self.step} (epoch {epoch}); last good checkpoint: "
+                                           f"{last_ckpt or 'none'}. Lower the learning rate and --resume.")
+                    rows.append((epoch, self.step, f"{loss_d:.6g}", f"{loss_g:.6g}"))
+                    bar.set_postfix(loss_d=f"{loss_d:.3f}", loss_g=f"{loss_g:.3f}",
+                                    img_s=f"{(i + 1 - skip) * cfg['batch_size'] / (time.time() - t0):.0f}")
+                    bar.update(1)
+                    if self._stop_signal is not None:
+                        break
+                bar.close()
+                log.append(rows)
+                if self._stop_signal is not None and self.batch_in_epoch < steps:
+                    last_ckpt = self.save_checkpoint()
+                    print(f"mindgan: stopped by signal {self._stop_signal} at step {self.step}; checkpoint "
+                          f"{last_ckpt}. Continue with the same command plus --resume.")
+                    return {"stopped": True, "epoch": epoch, "step": self.step, "checkpoint": str(last_ckpt)}
+                self.batch_in_epoch = 0
+                self.end_of_epoch(epoch, rows, time.time() - t0)
+                if epoch % cfg["ckpt_every"] == 0 or epoch == cfg["epochs"] or self._stop_signal is not None:
+                    last_ckpt = self.save_checkpoint()
+                if self._stop_signal is not None:
+                    print(f"mindgan: stopped by signal after epoch {epoch}; checkpoint {last_ckpt}. "
+                          f"Continue with the same command plus --resume.")
+                    return {"stopped": True, "epoch": epoch, "step": self.step, "checkpoint": str(last_ckpt)}
+        finally:
+            for s, h in old_handlers.items():
+                signal.signal(s, h)
+        outputs.gif(sorted((out / "images").glob("epoch_*.png")), out / "progress.gif")
+        seconds = time.time() - t_run
+        return {"stopped": False, "epoch": self.epoch, "step": self.step, "checkpoint": str(last_ckpt),
+                "seconds": seconds, "images_per_s": images_seen / max(seconds, 1e-9)}
+
+    def end_of_epoch(self, epoch: int, rows: list, seconds: float) -> None:
+        cfg = self.cfg
+        samples = self.sample(self.fixed_noise, self.fixed_labels)
+        pic = outputs.grid(samples, cfg["grid_rows"], cfg["grid_cols"], self.gan.value_range)
+        outputs.save_image(pic, self.out / "images" / f"epoch_{epoch:04d}.png")
+        outputs.loss_curve(outputs.LossLog(self.out / "losses.csv").rows(), self.out / "loss_curve.png")
+        print(f"epoch {epoch:4d}/{cfg['epochs']}  loss_d {_mean(rows, 2):.4f}  loss_g {_mean(rows, 3):.4f}  "
+              f"{len(rows) * cfg['batch_size'] / max(seconds, 1e-9):.0f} img/s  {seconds:.1f}s", flush=True)
+
+
+def _mean(rows: list, col: int) -> float:
+    vals = [float(r[col]) for r in rows]
+    return float(np.nanmean(vals)) if vals and not all(math.isnan(v) for v in vals) else math.nan
