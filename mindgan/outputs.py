@@ -77,6 +77,16 @@ class LossLog:
             os.fsync(f.fileno())
 
 
+def append_metrics(path: Path, epoch: int, metrics: dict) -> None:
+    """One row per epoch of named numbers (evaluation, discriminator accuracy, ...)."""
+    new = not path.is_file()
+    with open(path, "a", newline="") as f:
+        w = csv.DictWriter(f, ["epoch", *metrics])
+        if new:
+            w.writeheader()
+        w.writerow({"epoch": epoch, **{k: f"{v:.6g}" for k, v in metrics.items()}})
+
+
 def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discriminator Loss During Training"):
     """Per-step losses (faint) with a moving average (bold), as the tutorials plot them."""
     import matplotlib

@@ -64,6 +64,8 @@ class Trainer:
         self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
         self.fixed_noise, self.fixed_labels = fixed_inputs(cfg, self.gan)
         self._stop_signal = None
+        # Callables (trainer, epoch) -> {name: number}, run after each epoch; results go to metrics.csv.
+        self.epoch_metrics: list = []
         self._build_steps()
 
     # --- the compiled steps ----------------------------------------------------------------------
@@ -258,6 +260,11 @@ class Trainer:
         pic = outputs.grid(samples, cfg["grid_rows"], cfg["grid_cols"], self.gan.value_range)
         outputs.save_image(pic, self.out / "images" / f"epoch_{epoch:04d}.png")
         outputs.loss_curve(outputs.LossLog(self.out / "losses.csv").rows(), self.out / "loss_curve.png")
+        metrics = {}
+        for fn in self.epoch_metrics:
+            metrics.update(fn(self, epoch))
+        if metrics:
+            outputs.append_metrics(self.out / "metrics.csv", epoch, metrics)
         print(f"epoch {epoch:4d}/{cfg['epochs']}  loss_d {_mean(rows, 2):.4f}  loss_g {_mean(rows, 3):.4f}  "
               f"{len(rows) * cfg['batch_size'] / max(seconds, 1e-9):.0f} img/s  {seconds:.1f}s", flush=True)
 
