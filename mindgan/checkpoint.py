@@ -76,14 +76,23 @@ def is_complete(path: Path) -> bool:
 
 def load_into(cell, params: dict, prefix: str, what: str, path: Path) -> None:
     """Load the parameters under `prefix` into `cell`; a shape or name mismatch is one line."""
-    own = {p.name: p for p in cell.get_parameters()}
-    wanted = {k: v for k, v in params.items() if k.startswith(prefix)}
-    missing = sorted(set(own) - set(wanted))
+    assign(cell.get_parameters(), {k: v for k, v in params.items() if k.startswith(prefix)}, what, path)
+
+
+def assign(parameters, params: dict, what: str, path: Path) -> None:
+    """Copy params[p.name] into each parameter, by exact name.
+
+    Exact names on purpose: `load_param_into_net` also matches names with a prefix removed, which loads
+    an optimiser's `moment1.generator.x` into the generator's own `generator.x`.
+    """
+    parameters = list(parameters)
+    missing = [p.name for p in parameters if p.name not in params]
     if missing:
         raise MindganError(f"{path} does not fit this {what}: {len(missing)} parameter(s) missing, e.g. "
                            f"{missing[0]}")
-    for name, p in own.items():
-        if tuple(wanted[name].shape) != tuple(p.shape):
-            raise MindganError(f"{path} does not fit this {what}: {name} has shape "
-                               f"{tuple(wanted[name].shape)} in the file, {tuple(p.shape)} in the model")
-    ms.load_param_into_net(cell, wanted, strict_load=True)
+    for p in parameters:
+        src = params[p.name]
+        if tuple(src.shape) != tuple(p.shape):
+            raise MindganError(f"{path} does not fit this {what}: {p.name} has shape "
+                               f"{tuple(src.shape)} in the file, {tuple(p.shape)} in the model")
+        p.set_data(src.astype(p.dtype) if src.dtype != p.dtype else src)

@@ -56,11 +56,14 @@ def prepare_out_dir(out: Path, resume: bool, overwrite: bool) -> None:
         raise MindganError(f"cannot write to output folder {out} ({err.strerror}): choose another --out") from None
 
 
-def build_dataset(cfg: dict, gan, split: str = "train", seed_offset: int = 0):
-    """The model's training pipeline from its config (digits through MnistDataset)."""
+def build_dataset(cfg: dict, gan, split: str = "train", seed_offset: int = 0, loc=None):
+    """The model's training pipeline from its config; returns (dataset, data location).
+
+    `loc` skips resolving (and re-announcing) the data source; `seed_offset` varies shuffle and noise.
+    """
     from .data import pipelines, sources
 
-    loc = sources.resolve(cfg["data"], gan.data_kind)
+    loc = loc or sources.resolve(cfg["data"], gan.data_kind)
     if gan.data_kind == "mnist":
         return pipelines.mnist(loc, cfg["batch_size"], int(gan.latent_shape[0]), cfg["seed"] + seed_offset,
                                gan.value_range, split=split, num_workers=cfg["num_workers"],

@@ -43,11 +43,12 @@ def main(argv=None):
     from .trainer import Trainer
 
     trainer = Trainer(cfg, out, progress=not args.no_progress and sys.stderr.isatty())
-    dataset, loc = build_dataset(cfg, trainer.gan)
+    dataset, loc = build_dataset(cfg, trainer.gan)  # checks the data before any folder is made
     prepare_out_dir(out, args.resume, args.overwrite)  # only now, so bad input leaves no folder behind
     print(f"mindgan: training {cfg['model']} on {name} with data {loc.source}, output in {out}")
     (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    summary = trainer.fit(dataset, resume=args.resume)
+    summary = trainer.fit(lambda epoch: build_dataset(cfg, trainer.gan, seed_offset=epoch, loc=loc)[0],
+                          resume=args.resume)
     if not summary["stopped"]:
         print(f"mindgan: done: {summary['epoch']} epochs, {summary['step']} steps in {summary['seconds']:.0f}s "
               f"({summary['images_per_s']:.0f} img/s). Checkpoint: {summary['checkpoint']}")

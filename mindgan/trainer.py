@@ -171,7 +171,8 @@ class Trainer:
                                        (self.gan.discriminator, "discriminator.", "discriminator")):
                 checkpoint.load_into(cell, params, prefix, what, path)
             for opt, prefix in ((self.opt_g, "optim_g."), (self.opt_d, "optim_d.")):
-                ms.load_param_into_net(opt, {k: v for k, v in params.items() if k.startswith(prefix)})
+                state = [p for p in opt.get_parameters() if p.name.startswith(prefix)]
+                checkpoint.assign(state, params, "optimiser", path)
             self.epoch, self.step, self.batch_in_epoch = meta["epoch"], meta["step"], meta["batch_in_epoch"]
             noise_file = self.out / "fixed_noise.npy"
             if noise_file.is_file():
@@ -184,8 +185,13 @@ class Trainer:
     def _on_signal(self, signum, frame):
         self._stop_signal = signum
 
-    def fit(self, dataset, resume: bool = False) -> dict:
-        """Train until cfg['epochs']; returns a summary. Ctrl-C / SIGTERM save a checkpoint and stop."""
+    def fit(self, data, resume: bool = False) -> dict:
+        """Train until cfg['epochs']; returns a summary. Ctrl-C / SIGTERM save a checkpoint and stop.
+
+        `data` is a dataset, or a function epoch -> dataset. With the function (what `mindgan.train`
+        passes), each epoch's shuffle and noise come from its own seed, so a resumed run sees exactly
+        the batches an uninterrupted run would have seen.
+        """
         from tqdm.auto import tqdm
 
         cfg, out = self.cfg, self.out
@@ -196,19 +202,29 @@ class Trainer:
                   "mindgan: no checkpoint to resume from; starting fresh")
         np.save(out / "fixed_noise.npy", self.fixed_noise)
         log = outputs.LossLog(out / "losses.csv")
-        if cfg["max_steps"] and dataset.get_dataset_size() > cfg["max_steps"]:
-            dataset = dataset.take(cfg["max_steps"])
+        start_epoch = self.epoch + (1 if self.batch_in_epoch == 0 else 0)
+        per_epoch = callable(data)
+
+        def limited(dataset):
+            if cfg["max_steps"] and dataset.get_dataset_size() > cfg["max_steps"]:
+                return dataset.take(cfg["max_steps"])
+            return dataset
+
+        dataset = limited(data(start_epoch) if per_epoch else data)
         steps = dataset.get_dataset_size()
         if steps == 0:
             raise MindganError("the dataset yields no whole batch: lower --batch-size")
-        start_epoch = self.epoch + (1 if self.batch_in_epoch == 0 else 0)
         old_handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
         self.gan.generator.set_train(True)
         self.gan.discriminator.set_train(True)
         last_ckpt, t_run, images_seen = None, time.time(), 0
         try:
-            iterator = dataset.create_dict_iterator(num_epochs=cfg["epochs"] - start_epoch + 1)
+            if not per_epoch:
+                iterator = dataset.create_dict_iterator(num_epochs=cfg["epochs"] - start_epoch + 1)
             for epoch in range(start_epoch, cfg["epochs"] + 1):
+                if per_epoch:
+                    dataset = dataset if epoch == start_epoch else limited(data(epoch))
+                    iterator = dataset.create_dict_iterator(num_epochs=1)
                 self.epoch, skip = epoch, self.batch_in_epoch
                 rows, t0 = [], time.time()
                 bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch}/{cfg['epochs']}", unit="step",

@@ -1,0 +1,26 @@
+# mindgan: the usual jobs. `make install` builds .venv from nothing; everything else runs inside it.
+PY ?= .venv/bin/python
+EPOCHS ?= 30
+
+.PHONY: install train train-dcgan test bench notebooks data clean
+
+install:
+	python3 -m venv .venv
+	.venv/bin/pip install --upgrade pip
+	.venv/bin/pip install -e ".[dev]"
+
+# The main job: the MindSpore MLP GAN tutorial on real digits, a short run (a few minutes on 2 cores).
+train:
+	$(PY) -m mindgan.train --model gan --epochs $(EPOCHS) --out runs/gan-mnist
+
+data:
+	$(PY) -m mindgan.data fetch mnist
+
+test:
+	$(PY) -m pytest -q
+
+bench:
+	$(PY) -m mindgan.bench --model gan
+
+clean:
+	rm -rf runs .pytest_cache

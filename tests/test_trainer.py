@@ -1,0 +1,116 @@
+"""The one trainer: real MindSpore training on tiny real-format data."""
+from __future__ import annotations
+
+import csv
+import math
+
+import numpy as np
+import pytest
+
+from conftest import quick_cfg
+from mindgan import checkpoint
+from mindgan.generate import generate, load_generator
+from mindgan.run import build_dataset
+from mindgan.trainer import Trainer
+
+
+def train(tmp_path, tiny_mnist, name="run", resume=False, **over):
+    """Train as `mindgan.train` does: a fresh seeded pipeline per epoch."""
+    cfg = quick_cfg(data=str(tiny_mnist), **over)
+    trainer = Trainer(cfg, tmp_path / name, progress=False)
+    _, loc = build_dataset(cfg, trainer.gan)
+    summary = trainer.fit(lambda e: build_dataset(cfg, trainer.gan, seed_offset=e, loc=loc)[0], resume=resume)
+    return trainer, summary
+
+
+def losses(run):
+    with open(run / "losses.csv") as f:
+        return [(int(r["epoch"]), int(r["step"]), float(r["loss_d"]), float(r["loss_g"])) for r in csv.DictReader(f)]
+
+
+def test_one_epoch_finite_losses_and_files(tmp_path, tiny_mnist):
+    trainer, summary = train(tmp_path, tiny_mnist)
+    run = tmp_path / "run"
+    rows = losses(run)
+    assert [r[1] for r in rows] == list(range(1, 9))  # 256 images / batch 32
+    assert all(math.isfinite(r[2]) and math.isfinite(r[3]) for r in rows)
+    assert (run / "images" / "epoch_0001.png").is_file() and (run / "loss_curve.png").is_file()
+    assert (run / "fixed_noise.npy").is_file() and (run / "progress.gif").is_file()
+    ckpt = run / "checkpoints" / "gan_e0001.ckpt"
+    assert ckpt.is_file() and checkpoint.is_complete(ckpt)
+    assert summary["step"] == 8 and not summary["stopped"]
+
+
+def test_training_changes_the_generator(tmp_path, tiny_mnist):
+    cfg = quick_cfg(data=str(tiny_mnist))
+    trainer = Trainer(cfg, tmp_path / "r", progress=False)
+    before = trainer.sample(trainer.fixed_noise)
+    trainer.fit(build_dataset(cfg, trainer.gan)[0])
+    assert np.abs(trainer.sample(trainer.fixed_noise) - before).mean() > 1e-3
+
+
+def test_same_seed_same_losses(tmp_path, tiny_mnist):
+    _, _ = train(tmp_path, tiny_mnist, "a", epochs=2, seed=7)
+    _, _ = train(tmp_path, tiny_mnist, "b", epochs=2, seed=7)
+    _, _ = train(tmp_path, tiny_mnist, "c", epochs=2, seed=8)
+    a, b, c = (losses(tmp_path / n) for n in "abc")
+    assert a == b
+    assert a != c
+
+
+def test_checkpoint_round_trip_gives_the_same_generator(tmp_path, tiny_mnist):
+    trainer, summary = train(tmp_path, tiny_mnist)
+    noise = np.random.default_rng(3).standard_normal((6, 100)).astype(np.float32)
+    before = trainer.sample(noise)
+    gan, meta = load_generator(summary["checkpoint"])
+    import mindspore as ms
+
+    after = gan.generator(ms.Tensor(noise)).asnumpy()
+    np.testing.assert_allclose(before, after, rtol=0, atol=1e-6)
+    assert meta["model"] == "gan" and meta["epoch"] == 1
+    assert generate(gan, 5, seed=0).shape == (5, 1, 28, 28)
+
+
+def test_resume_continues_without_gaps_or_duplicates(tmp_path, tiny_mnist):
+    train(tmp_path, tiny_mnist, epochs=2)
+    first = losses(tmp_path / "run")
+    noise = np.load(tmp_path / "run" / "fixed_noise.npy")
+    trainer, summary = train(tmp_path, tiny_mnist, epochs=4, resume=True)
+    rows = losses(tmp_path / "run")
+    assert rows[: len(first)] == first
+    assert [r[1] for r in rows] == list(range(1, 33)) and [r[0] for r in rows][-1] == 4
+    assert np.array_equal(np.load(tmp_path / "run" / "fixed_noise.npy"), noise)
+    assert summary["epoch"] == 4 and trainer.step == 32
+
+
+def test_resumed_run_equals_an_uninterrupted_one(tmp_path, tiny_mnist):
+    train(tmp_path, tiny_mnist, "whole", epochs=3)
+    train(tmp_path, tiny_mnist, "parts", epochs=1)
+    train(tmp_path, tiny_mnist, "parts", epochs=3, resume=True)
+    whole, parts = losses(tmp_path / "whole"), losses(tmp_path / "parts")
+    assert [r[:2] for r in whole] == [r[:2] for r in parts]
+    np.testing.assert_allclose([r[2:] for r in whole], [r[2:] for r in parts], rtol=1e-5)
+
+
+def test_resume_skips_a_damaged_checkpoint(tmp_path, tiny_mnist, capsys):
+    train(tmp_path, tiny_mnist, epochs=2)
+    ckpts = sorted((tmp_path / "run" / "checkpoints").glob("*.ckpt"))
+    assert [c.name for c in ckpts] == ["gan_e0001.ckpt", "gan_e0002.ckpt"]
+    ckpts[-1].write_bytes(ckpts[-1].read_bytes()[:500])  # killed mid-write, say
+    trainer, summary = train(tmp_path, tiny_mnist, epochs=3, resume=True)
+    assert "skipping damaged" in capsys.readouterr().out
+    assert [r[1] for r in losses(tmp_path / "run")] == list(range(1, 25))
+
+
+def test_keep_checkpoint_max_bounds_disk_use(tmp_path, tiny_mnist):
+    train(tmp_path, tiny_mnist, epochs=4, keep_checkpoint_max=2)
+    names = sorted(p.name for p in (tmp_path / "run" / "checkpoints").glob("*.ckpt"))
+    assert names == ["gan_e0003.ckpt", "gan_e0004.ckpt"]
+
+
+@pytest.mark.parametrize("over", [{"lr_d": 1e30, "lr_g": 1e30}])
+def test_nan_loss_stops_with_the_step_named(tmp_path, tiny_mnist, over):
+    from mindgan.errors import MindganError
+
+    with pytest.raises(MindganError, match=r"loss became .* at step \d+"):
+        train(tmp_path, tiny_mnist, epochs=3, **over)
