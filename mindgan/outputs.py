@@ -44,6 +44,21 @@ def save_individual(images: np.ndarray, folder: Path, value_range: str) -> None:
         Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(folder / f"{i:04d}.png")
 
 
+def truncate_csv(path: Path, keep) -> None:
+    """Rewrite a CSV keeping the rows for which keep(row) is true (atomically)."""
+    if not path.is_file():
+        return
+    with open(path, newline="") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, [r for r in reader if keep(r)]
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fields)
+        w.writeheader()
+        w.writerows(rows)
+    os.replace(tmp, path)
+
+
 class LossLog:
     """The run's losses.csv: one row per step, appended as the run goes, truncated on resume."""
 
@@ -58,13 +73,7 @@ class LossLog:
 
     def truncate_after(self, step: int) -> None:
         """Keep rows up to and including global step `step` (what the resumed checkpoint has seen)."""
-        keep = [r for r in self.rows() if int(r["step"]) <= step]
-        tmp = self.path.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, CSV_FIELDS)
-            w.writeheader()
-            w.writerows(keep)
-        os.replace(tmp, self.path)
+        truncate_csv(self.path, lambda r: int(r["step"]) <= step)
 
     def append(self, rows: list[tuple]) -> None:
         new = not self.path.is_file()

@@ -34,6 +34,8 @@ def main(argv=None):
         for name in list_models():
             print(f"{name:10s} {get_model(name).about}")
         return 0
+    if args.resume and args.out and args.config is None and (Path(args.out) / "config.yaml").is_file():
+        args.config = str(Path(args.out) / "config.yaml")  # resume the run's own recipe; flags still override
     cfg = config_from_args(args)
     get_model(cfg["model"])  # an unknown model fails here, before any folder is made
     out = Path(args.out or f"runs/{cfg['model']}")
@@ -49,10 +51,11 @@ def main(argv=None):
     (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     summary = trainer.fit(lambda epoch: build_dataset(cfg, trainer.gan, seed_offset=epoch, loc=loc)[0],
                           resume=args.resume)
-    if not summary["stopped"]:
-        print(f"mindgan: done: {summary['epoch']} epochs, {summary['step']} steps in {summary['seconds']:.0f}s "
-              f"({summary['images_per_s']:.0f} img/s). Checkpoint: {summary['checkpoint']}")
-        print(f"mindgan: generate with: python -m mindgan.generate --ckpt {summary['checkpoint']}")
+    if summary["stopped"]:
+        return 130  # "interrupted"; MindSpore's runtime may turn Ctrl-C into SIGTERM, so one code for both
+    print(f"mindgan: done: {summary['epoch']} epochs, {summary['step']} steps in {summary['seconds']:.0f}s "
+          f"({summary['images_per_s']:.0f} img/s). Checkpoint: {summary['checkpoint']}")
+    print(f"mindgan: generate with: python -m mindgan.generate --ckpt {summary['checkpoint']}")
     return 0
 
 

@@ -177,7 +177,6 @@ class Trainer:
             noise_file = self.out / "fixed_noise.npy"
             if noise_file.is_file():
                 self.fixed_noise = np.load(noise_file)
-            outputs.LossLog(self.out / "losses.csv").truncate_after(self.step)
             return path
         return None
 
@@ -200,6 +199,10 @@ class Trainer:
             path = self.resume()
             print(f"mindgan: resumed from {path} (epoch {self.epoch}, step {self.step})" if path else
                   "mindgan: no checkpoint to resume from; starting fresh")
+            # Rows logged after the checkpoint (or before any) are redone: drop them, or they would repeat.
+            outputs.LossLog(out / "losses.csv").truncate_after(self.step)
+            done = self.epoch - (1 if self.batch_in_epoch else 0)
+            outputs.truncate_csv(out / "metrics.csv", lambda r: int(r["epoch"]) <= done)
         np.save(out / "fixed_noise.npy", self.fixed_noise)
         log = outputs.LossLog(out / "losses.csv")
         start_epoch = self.epoch + (1 if self.batch_in_epoch == 0 else 0)
@@ -251,17 +254,20 @@ class Trainer:
                 log.append(rows)
                 if self._stop_signal is not None and self.batch_in_epoch < steps:
                     last_ckpt = self.save_checkpoint()
-                    print(f"mindgan: stopped by signal {self._stop_signal} at step {self.step}; checkpoint "
+                    print(f"mindgan: interrupted (signal {self._stop_signal}) at step {self.step}; checkpoint "
                           f"{last_ckpt}. Continue with the same command plus --resume.")
-                    return {"stopped": True, "epoch": epoch, "step": self.step, "checkpoint": str(last_ckpt)}
+                    return {"stopped": True, "signal": int(self._stop_signal), "epoch": epoch, "step": self.step,
+                            "checkpoint": str(last_ckpt)}
                 self.batch_in_epoch = 0
                 self.end_of_epoch(epoch, rows, time.time() - t0)
                 if epoch % cfg["ckpt_every"] == 0 or epoch == cfg["epochs"] or self._stop_signal is not None:
                     last_ckpt = self.save_checkpoint()
                 if self._stop_signal is not None:
-                    print(f"mindgan: stopped by signal after epoch {epoch}; checkpoint {last_ckpt}. "
+                    print(f"mindgan: interrupted (signal {self._stop_signal}) after epoch {epoch}; "
+                          f"checkpoint {last_ckpt}. "
                           f"Continue with the same command plus --resume.")
-                    return {"stopped": True, "epoch": epoch, "step": self.step, "checkpoint": str(last_ckpt)}
+                    return {"stopped": True, "signal": int(self._stop_signal), "epoch": epoch, "step": self.step,
+                            "checkpoint": str(last_ckpt)}
         finally:
             for s, h in old_handlers.items():
                 signal.signal(s, h)
