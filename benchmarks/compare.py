@@ -1,0 +1,135 @@
+"""Time one training step three ways on this machine, and print ms per step and the ratios.
+
+    python benchmarks/compare.py --model gan            # batch 128
+    python benchmarks/compare.py --model dcgan --steps 3
+
+(a) `tutorial`: the seed tutorial's step as written (benchmarks/seed_steps.py), in a process that does not
+    load mindgan, so MindSpore runs with its own defaults (no ISA cap, default threads);
+(b) `mindgan`: mindgan's trainer step for the same model and batch;
+(c) `pytorch`: the same networks in PyTorch, when it is installed (`pip install -e ".[bench]"`).
+Each variant runs in its own subprocess (one command runs them all), on the same random batch shape.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def time_step(step, steps: int, warmup: int) -> dict:
+    t0 = time.perf_counter()
+    step()
+    first = time.perf_counter() - t0
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    med = statistics.median(times)
+    return {"first_s": first, "ms": med * 1e3, "min_ms": min(times) * 1e3, "steps": steps}
+
+
+def worker(variant: str, model: str, batch: int, steps: int, warmup: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    if variant == "tutorial":
+        import mindspore as ms
+
+        ms.set_device("CPU")
+        from seed_steps import SEED_STEPS
+
+        return time_step(SEED_STEPS[model](batch), steps, warmup)
+    if variant == "mindgan":
+        sys.path.insert(0, str(HERE.parent))
+        import tempfile
+
+        import numpy as np
+        import mindspore as ms
+
+        from mindgan import config, device
+        from mindgan.trainer import Trainer
+
+        device.setup("CPU")
+        cfg = config.load(model=model, overrides={"batch_size": batch})
+        trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False)
+        rng = np.random.default_rng(0)
+        real = ms.Tensor(rng.uniform(-1, 1, (batch, *trainer.gan.image_shape)).astype(np.float32))
+        z = ms.Tensor(rng.standard_normal((batch, *trainer.gan.latent_shape)).astype(np.float32))
+        y = ms.Tensor(rng.integers(0, 10, batch).astype(np.int32))
+        return time_step(lambda: trainer.step_once(real, z, y), steps, warmup)
+    if variant == "pytorch":
+        from torch_steps import torch_step
+
+        return time_step(torch_step(model, batch, cores()), steps, warmup)
+    raise ValueError(variant)
+
+
+def run_variant(variant, args) -> dict | None:
+    env = dict(os.environ)
+    if variant == "tutorial":
+        for k in ("ONEDNN_MAX_CPU_ISA",):  # the tutorial as a reader runs it: MindSpore's defaults
+            if k in env and not args.keep_env:
+                env.pop(k)
+    if variant == "pytorch":
+        try:
+            import importlib.util
+
+            if importlib.util.find_spec("torch") is None:
+                return None
+        except ImportError:
+            return None
+    cmd = [sys.executable, __file__, "--worker", variant, "--model", args.model, "--batch-size", str(args.batch_size),
+           "--steps", str(args.steps if variant != "tutorial" else args.tutorial_steps), "--warmup", str(args.warmup)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        print(f"{variant}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--model", default="gan", choices=["gan", "dcgan"])
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--steps", type=int, default=30)
+    p.add_argument("--tutorial-steps", type=int, default=None, help="timed steps for (a) (default: --steps)")
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--keep-env", action="store_true", help="run (a) with this shell's ONEDNN_MAX_CPU_ISA")
+    p.add_argument("--variants", default="tutorial,mindgan,pytorch")
+    p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.model, args.batch_size, args.steps, args.warmup)))
+        return 0
+    args.tutorial_steps = args.tutorial_steps or args.steps
+    import platform
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    print(f"{args.model}, batch {args.batch_size}, {cores()} cores ({cpu})")
+    results = {v: run_variant(v, args) for v in args.variants.split(",")}
+    base = results.get("mindgan")
+    print(f"{'variant':10s} {'ms/step':>9s} {'min':>9s} {'first call s':>13s}  vs mindgan")
+    for v, r in results.items():
+        if r is None:
+            print(f"{v:10s} {'n/a':>9s}")
+            continue
+        ratio = f"{r['ms'] / base['ms']:.2f}x" if base else ""
+        print(f"{v:10s} {r['ms']:9.1f} {r['min_ms']:9.1f} {r['first_s']:13.2f}  {ratio}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
