@@ -37,6 +37,8 @@ SCHEMA: dict[str, tuple[type, object, str]] = {
     "seed": (int, 2323, "seed for shuffling, noise and initialisation"),
     "num_workers": (int, 0, "dataset workers (0 = one per core)"),
     "threads": (int, 0, "CPU op threads (0 = one per core)"),
+    "eval_every": (int, 0, "evaluate samples every N epochs and at the end (0 = never): FID etc. to metrics.csv"),
+    "eval_samples": (int, 500, "samples per evaluation during training (FID uses up to half the held-out set)"),
     "model_args": (dict, {}, "model-specific settings, e.g. {ngf: 64}"),
 }
 

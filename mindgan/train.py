@@ -46,6 +46,10 @@ def main(argv=None):
 
     trainer = Trainer(cfg, out, progress=not args.no_progress and sys.stderr.isatty())
     dataset, loc = build_dataset(cfg, trainer.gan)  # checks the data before any folder is made
+    if cfg["eval_every"] > 0:  # evaluation during training: numbers in metrics.csv, curves in metrics.png
+        from .metrics.report import training_hook
+
+        trainer.epoch_metrics.append(training_hook(cfg, trainer.gan, loc, out))
     prepare_out_dir(out, args.resume, args.overwrite)  # only now, so bad input leaves no folder behind
     print(f"mindgan: training {cfg['model']} on {name} with data {loc.source}, output in {out}")
     (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))

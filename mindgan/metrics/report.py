@@ -1,0 +1,221 @@
+"""One evaluation as a dict (digits: classifier space; image folders: random-conv space), the printed table,
+and the hook that evaluates during training."""
+from __future__ import annotations
+
+import csv
+import math
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import MindganError
+from . import fid as F
+
+DEFAULT_NUM = 1000
+
+
+class DigitJudge:
+    """The cached LeNet and the real held-out features, prepared once; judges (N, 1, 28, 28) [0, 1] arrays.
+
+    Held-out images are split into two disjoint halves A and B of n = min(held-out / 2, samples) each:
+    FID(samples[:n], A) is reported beside the floor FID(B, A), so both sides use the same N (FID's bias
+    depends on N). Histogram, KL and confidence use every sample.
+    """
+
+    kind = "digits"
+
+    def __init__(self, loc, max_half: int = DEFAULT_NUM, quiet: bool = False):
+        from ..data import idx, pipelines
+        from . import classifier
+
+        self.loc = loc
+        self.net, self.info = classifier.load_or_train(loc, quiet=quiet)
+        split = "test" if loc.test is not None else "train"
+        self.reference_split = "held-out test" if split == "test" else "training (the data has no test split)"
+        if split == "train" and not quiet:
+            print(f"mindgan: data {loc.source} has no held-out split; real reference comes from its training split")
+        total = idx.check_split(loc.test if split == "test" else loc.train, split)
+        half = min(total // 2, max_half)
+        if half < 2:
+            raise MindganError(f"data {loc.source} has {total} {split} images: too few for a real reference")
+        real = pipelines.real_images(loc, split, 2 * half, "sigmoid")
+        feats, probs = classifier.predict(self.net, real)
+        self.ref, self.other = feats[:half], feats[half:]
+        self.real_probs = probs
+        self._floor: dict[int, float] = {}
+
+    def floor(self, n: int) -> float:
+        if n not in self._floor:
+            self._floor[n] = F.fid(self.other[:n], self.ref)
+        return self._floor[n]
+
+    def __call__(self, samples: np.ndarray, labels: np.ndarray | None = None) -> dict:
+        from . import classifier
+
+        feats, probs = classifier.predict(self.net, samples)
+        n = min(len(samples), len(self.ref))
+        hist = F.class_histogram(probs, classifier.NUM_CLASSES)
+        real_hist = F.class_histogram(self.real_probs, classifier.NUM_CLASSES)
+        out = {
+            "kind": self.kind,
+            "feature_space": f"LeNet-5 penultimate layer ({classifier.FEATURE_DIM}-d), trained on {self.loc.source}",
+            "n_samples": len(samples), "fid_n": n, "reference_n": len(self.ref),
+            "reference": f"{self.loc.source} {self.reference_split} split",
+            "fid": F.fid(feats[:n], self.ref), "fid_floor": self.floor(n),
+            "kl_uniform": F.kl_to_uniform(hist), "mean_confidence": F.mean_confidence(probs),
+            "histogram": [round(float(h), 4) for h in hist],
+            "label_accuracy": None if labels is None else F.label_accuracy(probs, labels),
+            "real": {"n": len(self.real_probs), "kl_uniform": F.kl_to_uniform(real_hist),
+                     "mean_confidence": F.mean_confidence(self.real_probs),
+                     "histogram": [round(float(h), 4) for h in real_hist]},
+            "classifier": {k: self.info.get(k) for k in ("source", "heldout_accuracy", "heldout_images",
+                                                        "train_images")},
+        }
+        return out
+
+
+class ImageJudge:
+    """FID for image folders in the fixed random-conv feature space (see randfeat.py for why)."""
+
+    kind = "images"
+
+    def __init__(self, real: np.ndarray, source: str):
+        from . import randfeat
+
+        half = len(real) // 2
+        if half < 2:
+            raise MindganError(f"real images {source}: {len(real)} images, too few for a reference")
+        self.shape, self.source = real.shape[1:], source
+        feats = randfeat.features(real[: 2 * half])
+        self.ref, self.other = feats[:half], feats[half:]
+        self._floor: dict[int, float] = {}
+
+    def floor(self, n: int) -> float:
+        if n not in self._floor:
+            self._floor[n] = F.fid(self.other[:n], self.ref)
+        return self._floor[n]
+
+    def __call__(self, samples: np.ndarray, labels=None) -> dict:
+        from . import randfeat
+
+        if samples.shape[1:] != self.shape:
+            raise MindganError(f"samples are {'x'.join(map(str, samples.shape[1:]))} (C x H x W) but the real "
+                               f"images are {'x'.join(map(str, self.shape))}")
+        n = min(len(samples), len(self.ref))
+        return {"kind": self.kind,
+                "feature_space": f"fixed random conv net, pooled layers 2-4 ({randfeat.FEATURE_DIM}-d, seed "
+                                 f"{randfeat.SEED})",
+                "n_samples": len(samples), "fid_n": n, "reference_n": len(self.ref), "reference": self.source,
+                "fid": F.fid(randfeat.features(samples[:n]), self.ref), "fid_floor": self.floor(n)}
+
+
+def real_image_folder(folder, num: int, shape: tuple) -> np.ndarray:
+    from .inputs import read_folder
+
+    c, h, w = shape
+    return read_folder(Path(folder), limit=2 * num, size=(h, w), mode="L" if c == 1 else "RGB")
+
+
+# --- printing --------------------------------------------------------------------------------------
+
+def table(res: dict) -> str:
+    """The result as a small aligned table: samples beside the real-data reference."""
+    def f(v, fmt="{:.4f}"):
+        return "-" if v is None else fmt.format(v)
+
+    real = res.get("real", {})
+    rows = [("", "samples", "real"),
+            (f"FID (N={res['fid_n']} vs {res['reference_n']})", f(res["fid"], "{:.3f}"),
+             f(res["fid_floor"], "{:.3f}") + " (floor)")]
+    if res["kind"] == "digits":
+        rows += [("KL(class histogram || uniform)", f(res["kl_uniform"]), f(real.get("kl_uniform"))),
+                 ("mean classifier confidence", f(res["mean_confidence"]), f(real.get("mean_confidence")))]
+        if res["label_accuracy"] is not None:
+            rows.append(("label accuracy (asked-for class)", f(res["label_accuracy"]), "-"))
+    w0 = max(len(r[0]) for r in rows)
+    lines = [f"{a:<{w0}}  {b:>10}  {c}" for a, b, c in rows]
+    if res["kind"] == "digits":
+        lines.append("class histogram: " + "  ".join(f"{i}:{h:.3f}" for i, h in enumerate(res["histogram"])))
+        acc = res["classifier"].get("heldout_accuracy")
+        lines.append(f"classifier: LeNet-5 on {res['classifier']['source']}, held-out accuracy "
+                     f"{f(acc)}" + (f" ({res['classifier']['heldout_images']} images)" if acc is not None else ""))
+    lines.append(f"features: {res['feature_space']}; reference: {res['reference']}")
+    return "\n".join(lines)
+
+
+# --- during training -------------------------------------------------------------------------------
+
+METRIC_KEYS = {"fid": "FID", "kl_uniform": "KL to uniform", "mean_confidence": "mean confidence",
+               "label_accuracy": "label accuracy"}
+
+
+def judge_for(gan, loc, num: int, quiet: bool = False):
+    """The judge that fits a model: digits (1x28x28 MNIST-format data) or image folders."""
+    if gan.data_kind == "mnist" and tuple(gan.image_shape) == (1, 28, 28):
+        return DigitJudge(loc, max_half=num, quiet=quiet)
+    if gan.data_kind == "mnist":
+        raise MindganError(f"the digit classifier takes 1x28x28 images; this model makes "
+                           f"{'x'.join(map(str, gan.image_shape))}")
+    return ImageJudge(real_image_folder(loc.train, num, tuple(gan.image_shape)), f"{loc.source} images")
+
+
+def training_hook(cfg: dict, gan, loc, out: Path):
+    """An epoch_metrics callable: every cfg['eval_every'] epochs (and the last), evaluate
+    cfg['eval_samples'] samples of fixed noise, return the numbers for metrics.csv, redraw metrics.png."""
+    num = cfg["eval_samples"]
+    judge = judge_for(gan, loc, num)
+    noise = np.random.default_rng(cfg["seed"] + 1).standard_normal((num, *gan.latent_shape)).astype(np.float32)
+    labels = (np.arange(num) % cfg["num_classes"]).astype(np.int32) if gan.conditional else None
+
+    def evaluate_epoch(trainer, epoch: int) -> dict:
+        if epoch % cfg["eval_every"] and epoch != cfg["epochs"]:
+            return {}
+        samples = trainer.sample(noise, labels)
+        res = judge(np.clip((samples + 1) / 2 if gan.value_range == "tanh" else samples, 0, 1), labels)
+        row = {"fid": res["fid"], "fid_floor": res["fid_floor"]}
+        row.update({k: res[k] for k in METRIC_KEYS if k != "fid" and res.get(k) is not None})
+        metrics_png(Path(out) / "metrics.csv", Path(out) / "metrics.png", extra=(epoch, row))
+        return row
+
+    return evaluate_epoch
+
+
+def metrics_png(csv_path: Path, png: Path, extra: tuple | None = None) -> None:
+    """One panel per metric against epoch; FID with its real-vs-real floor dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = []
+    if csv_path.is_file():
+        with open(csv_path, newline="") as f:
+            rows = list(csv.DictReader(f))
+    if extra:  # the row being written now (the trainer appends it after the hooks return)
+        rows.append({"epoch": extra[0], **extra[1]})
+    keys = [k for k in METRIC_KEYS if any(_num(r.get(k)) is not None for r in rows)]
+    if not keys:
+        return
+    fig, axes = plt.subplots(1, len(keys), figsize=(4 * len(keys), 3.2), dpi=100, squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        pts = [(int(r["epoch"]), _num(r.get(key)), _num(r.get("fid_floor"))) for r in rows
+               if _num(r.get(key)) is not None]
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", label=METRIC_KEYS[key])
+        if key == "fid" and any(p[2] is not None for p in pts):
+            ax.plot([p[0] for p in pts], [p[2] for p in pts], "--", color="gray", label="real-vs-real floor")
+            ax.set_yscale("log")  # noise sits near 1000, real data near 10: both stay readable
+            ax.legend()
+        ax.set_title(METRIC_KEYS[key])
+        ax.set_xlabel("epoch")
+    fig.tight_layout()
+    png.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png)
+    plt.close(fig)
+
+
+def _num(v):
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None

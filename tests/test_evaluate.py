@@ -1,0 +1,180 @@
+"""Evaluation: the FID/KL maths, the digit classifier judging real vs noise, image-folder FID, the training
+hook and the CLI's one-line errors. Real MindSpore throughout; one small classifier is trained per module."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from conftest import digit_images, run_cli
+from mindgan.data import idx
+from mindgan.metrics import fid as F
+
+
+# --- maths ----------------------------------------------------------------------------------------
+
+def test_trace_sqrt_matches_eigenvalues_of_the_product():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 6, 6))
+    s1, s2 = a @ a.T + 0.1 * np.eye(6), b @ b.T + 0.1 * np.eye(6)  # non-commuting SPD matrices
+    # S1 S2 has real non-negative eigenvalues; tr sqrtm(S1 S2) is the sum of their square roots.
+    expected = np.sqrt(np.linalg.eigvals(s1 @ s2).real).sum()
+    assert F.trace_sqrt_product(s1, s2) == pytest.approx(expected, rel=1e-9)
+
+
+def test_fid_closed_form_and_zero_for_identical_sets():
+    mu1, mu2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
+    v1, v2 = np.array([1.0, 4.0, 9.0]), np.array([4.0, 1.0, 1.0])
+    exact = np.sum((mu1 - mu2) ** 2) + np.sum(v1 + v2 - 2 * np.sqrt(v1 * v2))
+    assert F.frechet(mu1, np.diag(v1), mu2, np.diag(v2)) == pytest.approx(exact)
+    x = np.random.default_rng(1).standard_normal((300, 5))
+    assert F.fid(x, x) == pytest.approx(0.0, abs=1e-8)
+    assert F.fid(x, x + 1.0) == pytest.approx(5.0, rel=1e-6)  # a mean shift of 1 in each of 5 dims
+
+
+def test_histogram_kl_and_confidence():
+    uniform = np.eye(10)[np.arange(100) % 10]
+    assert F.kl_to_uniform(F.class_histogram(uniform, 10)) == pytest.approx(0.0, abs=1e-12)
+    collapsed = np.eye(10)[np.full(50, 3)]
+    assert F.kl_to_uniform(F.class_histogram(collapsed, 10)) == pytest.approx(math.log(10))
+    assert F.mean_confidence(np.full((4, 10), 0.1)) == pytest.approx(0.1)
+    assert F.label_accuracy(uniform, np.arange(100) % 10) == 1.0
+
+
+# --- the digit judge ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def digits(tmp_path_factory):
+    """An MNIST-format folder (1,000 train + 400 held-out bar 'digits'), its cache, and a trained judge."""
+    from mindgan.data import sources
+    from mindgan.metrics.report import DigitJudge
+
+    folder = tmp_path_factory.mktemp("eval_digits")
+    idx.write_split(folder, "train", *digit_images(1000, 10))
+    idx.write_split(folder, "test", *digit_images(400, 11))
+    cache = tmp_path_factory.mktemp("eval_cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MINDGAN_DATA", str(cache))
+        loc = sources.resolve(str(folder), "mnist")
+        judge = DigitJudge(loc, max_half=200, quiet=True)
+    return folder, cache, judge
+
+
+def test_classifier_is_cached_with_heldout_accuracy(digits):
+    from mindgan.metrics import classifier
+
+    folder, cache, judge = digits
+    assert judge.info["heldout_accuracy"] > 0.95 and judge.info["heldout_images"] == 400
+    saved = list((cache / "classifiers").glob("*/lenet.json"))
+    assert len(saved) == 1 and json.loads(saved[0].read_text())["heldout_accuracy"] == judge.info["heldout_accuracy"]
+    with pytest.MonkeyPatch.context() as mp:  # a second use loads it instead of training again
+        mp.setenv("MINDGAN_DATA", str(cache))
+        assert classifier.cached_info(judge.loc) is not None
+
+
+def test_real_digits_score_near_the_floor_and_noise_far_above(digits):
+    judge = digits[2]
+    images, labels = digit_images(200, 99)  # fresh draws from the real distribution
+    real = judge(images[:, None].astype(np.float32) / 255, labels)
+    noise = judge(np.random.default_rng(0).random((200, 1, 28, 28), dtype=np.float32))
+    floor = real["fid_floor"]
+    assert real["fid_n"] == real["reference_n"] == 200
+    assert real["fid"] < 2 * floor + 1, real
+    assert noise["fid"] > 20 * floor + 10, noise
+    assert real["kl_uniform"] < 0.1 and real["mean_confidence"] > 0.9 and real["label_accuracy"] > 0.95
+    assert noise["label_accuracy"] is None
+
+
+def test_mode_collapse_shows_in_the_histogram(digits):
+    judge = digits[2]
+    images, labels = digit_images(400, 5)
+    ones = images[labels == 1][:, None].astype(np.float32) / 255
+    res = judge(ones, np.full(len(ones), 7))
+    assert res["histogram"][1] > 0.95 and res["kl_uniform"] > 2.0
+    assert res["label_accuracy"] < 0.05  # asked for 7s, got 1s
+    assert res["fid"] > 5 * res["fid_floor"]
+
+
+# --- image folders ----------------------------------------------------------------------------------
+
+def blobs(n: int, seed: int, size: int = 32) -> np.ndarray:
+    """Smooth RGB images: a few coloured Gaussian blobs on a tinted background, in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[:size, :size] / size
+    out = np.empty((n, 3, size, size), np.float32)
+    for i in range(n):
+        img = np.ones((3, size, size)) * rng.uniform(0.1, 0.4, (3, 1, 1))
+        for _ in range(3):
+            cy, cx, r = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.08, 0.2)
+            img += rng.uniform(0.2, 0.6, (3, 1, 1)) * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r * r))
+        out[i] = np.clip(img, 0, 1)
+    return out
+
+
+def test_image_fid_on_synthetic_rgb_near_floor_for_real_far_for_noise(tmp_path):
+    from PIL import Image
+
+    from mindgan.metrics.report import ImageJudge, real_image_folder
+
+    folder = tmp_path / "real"
+    folder.mkdir()
+    for i, img in enumerate(blobs(300, 0, size=40)):  # stored bigger: the loader resizes and crops
+        Image.fromarray((img.transpose(1, 2, 0) * 255).astype(np.uint8)).save(folder / f"{i:03d}.png")
+    real = real_image_folder(folder, 150, (3, 32, 32))
+    assert real.shape == (300, 3, 32, 32) and 0 <= real.min() and real.max() <= 1
+    judge = ImageJudge(real, str(folder))
+    fake_real = judge(blobs(150, 1))
+    noise = judge(np.random.default_rng(0).random((150, 3, 32, 32), dtype=np.float32))
+    grey = judge(np.repeat(blobs(150, 2).mean(1, keepdims=True), 3, 1))  # colour lost
+    floor = fake_real["fid_floor"]
+    assert fake_real["fid"] < 2 * floor, fake_real
+    assert noise["fid"] > 20 * floor, noise
+    assert grey["fid"] > 2 * floor, grey
+
+
+# --- training hook and CLI ----------------------------------------------------------------------------
+
+def test_train_with_eval_every_writes_metrics_and_evaluate_reads_the_checkpoint(digits, tmp_path):
+    folder, cache, _ = digits
+    env = {"MINDGAN_DATA": str(cache)}
+    out = tmp_path / "run"
+    r = run_cli("mindgan.train", "--model", "gan", "--data", folder, "--epochs", "2", "--max-steps", "2",
+                "--batch-size", "32", "--eval-every", "1", "--eval-samples", "100", "--ckpt-every", "1",
+                "--no-progress", "--out", out, env_extra=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "training one now" not in r.stdout  # the cached classifier was used
+    rows = (out / "metrics.csv").read_text().splitlines()
+    assert rows[0].split(",")[:3] == ["epoch", "fid", "fid_floor"] and len(rows) == 3
+    assert (out / "metrics.png").stat().st_size > 1000
+    ckpt = out / "checkpoints" / "gan_e0002.ckpt"
+    r = run_cli("mindgan.evaluate", "--ckpt", ckpt, "--num", "100", "--json", tmp_path / "e.json", env_extra=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads((tmp_path / "e.json").read_text())
+    assert res["model"] == "gan" and res["n_samples"] == 100 and res["fid"] > res["fid_floor"] > 0
+    assert len(res["histogram"]) == 10 and "FID (N=100 vs 100)" in r.stdout and "(floor)" in r.stdout
+
+
+@pytest.mark.parametrize("case, args, message", [
+    ("nothing", [], "give --ckpt"),
+    ("no ckpt", ["--ckpt", "nope/gan_e0001.ckpt"], "does not exist"),
+    ("bad num", ["--samples", "{npy}", "--num", "1"], "--num must be at least 2"),
+    ("shape", ["--samples", "{flat}"], "expected images shaped"),
+    ("channels", ["--samples", "{rgb}"], "1-channel 28x28"),
+    ("size", ["--samples", "{big}"], "give --real"),
+    ("classifier epochs", ["train-classifier", "--epochs", "0"], "--epochs must be at least 1"),
+])
+def test_cli_errors_are_one_line(tmp_path, case, args, message):
+    files = {"npy": np.zeros((4, 28, 28), np.float32), "flat": np.zeros((5, 7), np.float32),
+             "rgb": np.zeros((4, 3, 28, 28), np.float32), "big": np.zeros((4, 3, 64, 64), np.float32)}
+    paths = {}
+    for k, arr in files.items():
+        paths[k] = tmp_path / f"{k}.npy"
+        np.save(paths[k], arr)
+    argv = [a.format(**paths) for a in args]
+    r = run_cli("mindgan.evaluate", *argv, env_extra={"MINDGAN_DATA": str(tmp_path / "cache")}, timeout=120)
+    assert r.returncode == 2, (case, r.stdout, r.stderr)
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], (case, r.stderr)
+    assert not (tmp_path / "cache" / "classifiers").exists()  # no classifier trained for a bad argument
