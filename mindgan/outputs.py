@@ -87,13 +87,29 @@ class LossLog:
 
 
 def append_metrics(path: Path, epoch: int, metrics: dict) -> None:
-    """One row per epoch of named numbers (evaluation, discriminator accuracy, ...)."""
-    new = not path.is_file()
-    with open(path, "a", newline="") as f:
-        w = csv.DictWriter(f, ["epoch", *metrics])
-        if new:
+    """One row per epoch of named numbers (evaluation, discriminator accuracy, ...).
+
+    Hooks need not report every epoch; a column first seen later widens the file (rewritten once).
+    """
+    row = {"epoch": epoch, **{k: f"{v:.6g}" for k, v in metrics.items()}}
+    rows, fields = [], ["epoch"]
+    if path.is_file():
+        with open(path, newline="") as f:
+            reader = csv.DictReader(f)
+            fields, rows = list(reader.fieldnames or fields), list(reader)
+    new_fields = [k for k in row if k not in fields]
+    if new_fields or not path.is_file():
+        fields += new_fields
+        rows.append(row)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fields)
             w.writeheader()
-        w.writerow({"epoch": epoch, **{k: f"{v:.6g}" for k, v in metrics.items()}})
+            w.writerows(rows)
+        os.replace(tmp, path)
+        return
+    with open(path, "a", newline="") as f:
+        csv.DictWriter(f, fields).writerow(row)
 
 
 def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discriminator Loss During Training"):

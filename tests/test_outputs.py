@@ -1,0 +1,34 @@
+"""What runs leave on disk: grids, metrics CSV."""
+import numpy as np
+from PIL import Image
+
+from mindgan import outputs
+
+
+def test_metrics_csv_widens_when_a_hook_reports_later(tmp_path):
+    p = tmp_path / "metrics.csv"
+    outputs.append_metrics(p, 1, {"d_acc": 0.5})
+    outputs.append_metrics(p, 2, {"d_acc": 0.6, "fid": 10})
+    outputs.append_metrics(p, 3, {"d_acc": 0.7})
+    assert p.read_text().splitlines() == ["epoch,d_acc,fid", "1,0.5,", "2,0.6,10", "3,0.7,"]
+
+
+def test_grid_places_each_image_and_maps_the_range(tmp_path):
+    imgs = np.full((6, 1, 4, 4), -1.0, np.float32)
+    imgs[4] = 1.0  # row 1, column 1 of a 2x3 grid is white
+    pic = outputs.grid(imgs, 2, 3, "tanh", pad=1, min_side=1)
+    a = np.asarray(pic)
+    assert pic.size == (3 * 5 + 1, 2 * 5 + 1)
+    assert (a[6:10, 6:10] == 255).all() and (a[1:5, 1:5] == 0).all()
+    rgb = outputs.grid(np.zeros((4, 3, 8, 8), np.float32), 2, 2, "sigmoid")
+    assert rgb.mode == "RGB" and min(rgb.size) >= 320
+
+
+def test_gif_has_one_frame_per_grid(tmp_path):
+    frames = []
+    for i in range(3):
+        f = tmp_path / f"e{i}.png"
+        Image.new("L", (10, 10), i * 100).save(f)
+        frames.append(f)
+    outputs.gif(frames, tmp_path / "a.gif")
+    assert Image.open(tmp_path / "a.gif").n_frames == 3
