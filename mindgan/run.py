@@ -57,7 +57,8 @@ def prepare_out_dir(out: Path, resume: bool, overwrite: bool) -> None:
 
 
 def build_dataset(cfg: dict, gan, split: str = "train", seed_offset: int = 0):
-    """The model's training pipeline from its config (digits through MnistDataset)."""
+    """The model's training pipeline from its config (digits through MnistDataset, images through
+    ImageFolderDataset)."""
     from .data import pipelines, sources
 
     loc = sources.resolve(cfg["data"], gan.data_kind)
@@ -65,4 +66,9 @@ def build_dataset(cfg: dict, gan, split: str = "train", seed_offset: int = 0):
         return pipelines.mnist(loc, cfg["batch_size"], int(gan.latent_shape[0]), cfg["seed"] + seed_offset,
                                gan.value_range, split=split, num_workers=cfg["num_workers"],
                                image_size=gan.image_shape[1]), loc
+    if gan.data_kind == "images":
+        return pipelines.images(loc, cfg["batch_size"], tuple(gan.latent_shape), cfg["seed"] + seed_offset,
+                                gan.value_range, image_size=gan.image_shape[1], channels=gan.image_shape[0],
+                                split=split, num_workers=cfg["num_workers"],
+                                bad_images=cfg.get("bad_images", "error")), loc
     raise MindganError(f"no pipeline for data kind {gan.data_kind}")
