@@ -94,8 +94,10 @@ def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range:
     ds.config.set_seed(seed)
     data = ds.ImageFolderDataset(str(root), shuffle=shuffle, decode=False, extensions=EXTENSIONS,
                                  num_parallel_workers=workers)
+    # Normalize, not Rescale(1/127.5, -1): that maps 255 to 1.0000001, just outside Tanh's range.
+    mean, std = {"tanh": (127.5, 127.5), "sigmoid": (0.0, 255.0)}[value_range]
     image_ops = [DecodeRGB(channels), vision.Resize(image_size), vision.CenterCrop(image_size),
-                 value_range_ops(value_range), vision.HWC2CHW()]
+                 vision.Normalize([mean] * channels, [std] * channels), vision.HWC2CHW()]
     data = data.map(image_ops, input_columns="image", num_parallel_workers=workers)
     data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
     data = data.map(LatentColumn(latent_shape, seed), input_columns="label",

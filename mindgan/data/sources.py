@@ -247,23 +247,39 @@ class NpmEmoji:
 
     @classmethod
     def fetch(cls, root: Path) -> Location:
-        from .imagefolder import write_rgb_png
-
         base = root / "emoji"
         with tempfile.TemporaryDirectory(dir=_mkdir(base)) as tmp:
-            tarball = npm_pack(NPM_EMOJI, Path(tmp))  # 74 MB; only the 64 px PNGs are kept
+            tarball = npm_pack(NPM_EMOJI, Path(tmp))  # 74 MB, deleted after; only the 64 px PNGs are kept
             verify_sha512(tarball, NPM_EMOJI_SHA512)
-            folder = Path(tmp) / "images"
-            cls_dir = _mkdir(folder / "emoji")
-            with tarfile.open(tarball) as tar:
-                for member in tar:
-                    if member.isfile() and member.name.startswith(NPM_EMOJI_DIR) and member.name.endswith(".png"):
-                        # RGBA -> RGB on white, once here, so every pipeline reads plain RGB
-                        write_rgb_png(tar.extractfile(member), cls_dir / Path(member.name).name)
-            (folder / DONE).write_text("ok")
-            shutil.rmtree(base / "images", ignore_errors=True)
-            os.replace(folder, base / "images")
+            emoji_layout(tarball, base / "images")
         return cls.cached(root)
+
+
+def emoji_layout(tarball: Path, dest: Path) -> int:
+    """Lay the package's 64 px PNGs out as dest/emoji/*.png, RGB on white; returns how many.
+
+    RGBA -> RGB happens once here, so the pipeline reads plain RGB. Built beside dest, then renamed.
+    """
+    from .imagefolder import write_rgb_png
+
+    tmp = Path(tempfile.mkdtemp(dir=_mkdir(dest.parent), prefix=".tmp-"))
+    try:
+        cls_dir, n = _mkdir(tmp / "emoji"), 0
+        with tarfile.open(tarball) as tar:
+            for member in tar:
+                name = Path(member.name).name
+                if member.isfile() and member.name.startswith(NPM_EMOJI_DIR) and name.endswith(".png") \
+                        and "/" not in member.name[len(NPM_EMOJI_DIR):]:
+                    write_rgb_png(tar.extractfile(member), cls_dir / name)
+                    n += 1
+        if n == 0:
+            raise MindganError(f"{tarball} holds no {NPM_EMOJI_DIR}*.png images")
+        (tmp / DONE).write_text(f"{n}\n")
+        shutil.rmtree(dest, ignore_errors=True)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return n
 
 
 def _mkdir(path: Path) -> Path:
