@@ -15,6 +15,7 @@ CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 SCHEMA: dict[str, tuple[type, object, str]] = {
     "model": (str, "gan", "model name in the registry"),
     "data": (str, "auto", "data source name (see `python -m mindgan.data list`) or a folder path"),
+    "bad_images": (str, "error", "unreadable or too-small files in an image folder: error (name the first) or skip"),
     "image_size": (int, 28, "side of the square training images"),
     "channels": (int, 1, "image channels"),
     "latent_size": (int, 100, "length of the generator's noise vector"),

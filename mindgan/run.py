@@ -68,4 +68,8 @@ def build_dataset(cfg: dict, gan, split: str = "train", seed_offset: int = 0, lo
         return pipelines.mnist(loc, cfg["batch_size"], int(gan.latent_shape[0]), cfg["seed"] + seed_offset,
                                gan.value_range, split=split, num_workers=cfg["num_workers"],
                                image_size=gan.image_shape[1]), loc
+    if gan.data_kind == "images":
+        return pipelines.images(loc, cfg["batch_size"], tuple(gan.latent_shape), cfg["seed"] + seed_offset,
+                                gan.value_range, image_size=gan.image_shape[1], channels=gan.image_shape[0],
+                                split=split, num_workers=cfg["num_workers"], bad_images=cfg["bad_images"]), loc
     raise MindganError(f"no pipeline for data kind {gan.data_kind}")

