@@ -139,9 +139,17 @@ def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discrim
     plt.close(fig)
 
 
-def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000) -> None:
+def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000, max_frames: int = 40, max_side: int = 400) -> None:
     """An animated GIF of the per-epoch grids (the DCGAN tutorial's dcgan.gif)."""
     if not frames:
         return
-    pics = [Image.open(f).convert("RGB") for f in frames]
+    if len(frames) > max_frames:  # a long run's GIF keeps evenly spaced epochs, always the last
+        frames = [frames[round(i * (len(frames) - 1) / (max_frames - 1))] for i in range(max_frames)]
+    pics = []
+    for f in frames:
+        pic = Image.open(f).convert("RGB")
+        scale = max_side / max(pic.size)
+        if scale < 1:
+            pic = pic.resize((round(pic.width * scale), round(pic.height * scale)), Image.BILINEAR)
+        pics.append(pic)
     pics[0].save(path, save_all=True, append_images=pics[1:], duration=ms_per_frame, loop=0)

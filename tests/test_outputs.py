@@ -32,3 +32,16 @@ def test_gif_has_one_frame_per_grid(tmp_path):
         frames.append(f)
     outputs.gif(frames, tmp_path / "a.gif")
     assert Image.open(tmp_path / "a.gif").n_frames == 3
+
+
+def test_gif_of_a_long_run_is_bounded(tmp_path):
+    frames = []
+    for i in range(100):
+        f = tmp_path / f"e{i:03d}.png"
+        Image.new("RGB", (800, 800), (i, i, i)).save(f)
+        frames.append(f)
+    outputs.gif(frames, tmp_path / "a.gif")
+    gif = Image.open(tmp_path / "a.gif")
+    assert gif.n_frames == 40 and max(gif.size) == 400
+    gif.seek(39)
+    assert gif.convert("L").getpixel((0, 0)) == 99  # the last epoch is always shown
