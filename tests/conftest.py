@@ -1,8 +1,10 @@
 """Shared fixtures: tiny real-format data written by the tests, an isolated data cache, CLI runner."""
 from __future__ import annotations
 
+import http.server
 import os
 import subprocess
+import threading
 import sys
 from pathlib import Path
 
@@ -63,3 +65,32 @@ def quick_cfg(**over) -> dict:
     base.update(over)
     model = base.pop("model", "gan")
     return config.load(model=model, overrides=base)
+
+
+@pytest.fixture
+def http_server(tmp_path, monkeypatch):
+    """A loopback HTTP server over tmp_path/www, started by the test; yields (base_url, www, request_log)."""
+    www = tmp_path / "www"
+    www.mkdir()
+    log = []
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **k):
+            super().__init__(*a, directory=str(www), **k)
+
+        def log_message(self, fmt, *args):
+            log.append(self.path)
+
+        def handle(self):
+            try:
+                super().handle()
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the downloader may close a probe connection early
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}", www, log
+    server.shutdown()
+    server.server_close()

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import gzip
-import http.server
 import io
 import json
 import tarfile
-import threading
 import zipfile
 from pathlib import Path
 
@@ -16,33 +14,6 @@ import pytest
 from conftest import digit_images
 from mindgan.data import idx, pipelines, sources
 from mindgan.errors import MindganError
-
-
-@pytest.fixture
-def http_server(tmp_path):
-    """A loopback HTTP server over tmp_path/www; yields (base_url, request_log)."""
-    www = tmp_path / "www"
-    www.mkdir()
-    log = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def __init__(self, *a, **k):
-            super().__init__(*a, directory=str(www), **k)
-
-        def log_message(self, fmt, *args):
-            log.append(self.path)
-
-        def handle(self):
-            try:
-                super().handle()
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the downloader may close a probe connection early
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", www, log
-    server.shutdown()
 
 
 def mnist_zip(path: Path, n_train=96, n_test=32):

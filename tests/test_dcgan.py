@@ -129,19 +129,10 @@ def test_folder_errors_are_one_line(tmp_path):
 # --- sources -------------------------------------------------------------------------------------
 
 @pytest.fixture
-def http_dir(tmp_path, monkeypatch):
+def http_dir(http_server):
     """A folder served over HTTP on 127.0.0.1 by this test (no network beyond the loopback)."""
-    root = tmp_path / "www"
-    root.mkdir()
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *a: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    url, root, _ = http_server
+    return root, url
 
 
 def test_faces_zip_over_loopback(http_dir, monkeypatch, isolated_cache):

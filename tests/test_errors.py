@@ -7,7 +7,7 @@ import pytest
 
 from conftest import run_cli
 from test_cli import assert_one_line_error
-from test_data import http_server  # noqa: F401  (fixture)
+from test_dcgan import write_mixed
 
 
 def train(data, out, *extra):
@@ -53,7 +53,7 @@ def test_data_is_a_file(tmp_path):
     assert_one_line_error(train(f, tmp_path / "out"), "is a file")
 
 
-def test_corrupt_download_is_refused(tmp_path, http_server):  # noqa: F811
+def test_corrupt_download_is_refused(tmp_path, http_server):
     base, www, _ = http_server
     (www / "MNIST_Data.zip").write_bytes(b"PK\x03\x04" + b"\x00" * 200)
     proc = run_cli("mindgan.data", "fetch", "mindspore", env_extra={"MINDGAN_MNIST_URL": f"{base}/MNIST_Data.zip",
@@ -69,3 +69,24 @@ def test_unknown_device_name(tmp_path):
 
 def test_bad_set_override(tmp_path):
     assert_one_line_error(run_cli("mindgan.train", "--set", "epochs", "--out", tmp_path / "o"), "KEY=VALUE")
+
+
+@pytest.mark.parametrize("case, needles", [
+    ("empty", ["holds no usable images"]),
+    ("corrupt", ["broken.png is not a readable image", "--bad-images skip"]),
+    ("small", ["smaller than image_size 64", "--image-size"]),
+])
+def test_bad_image_folder(tmp_path, case, needles):
+    data = tmp_path / "data" / "c"
+    data.mkdir(parents=True)
+    if case == "corrupt":
+        write_mixed(data, n=4, size=(64, 64))
+        (data / "broken.png").write_bytes(b"\x89PNG not really")
+    elif case == "small":
+        write_mixed(data, n=4, size=(24, 20))
+    else:
+        (data / "notes.txt").write_text("no images here")
+    out = tmp_path / "out"
+    proc = run_cli("mindgan.train", "--model", "dcgan", "--data", data.parent, "--out", out, "--device", "CPU")
+    assert_one_line_error(proc, *needles)
+    assert not out.exists()
