@@ -1,11 +1,8 @@
 """DCGAN (seed 002) on image folders: pipeline, sources, training, checkpoints, devices, oneDNN speed."""
 from __future__ import annotations
 
-import functools
-import http.server
 import io
 import tarfile
-import threading
 import time
 import zipfile
 from pathlib import Path
