@@ -100,10 +100,14 @@ def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discrim
     fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
     for key, label, color in (("loss_g", "G", "tab:blue"), ("loss_d", "D", "tab:orange")):
         y = np.array([float(r[key]) for r in rows])
-        ax.plot(step, y, color=color, alpha=0.25, linewidth=0.8)
+        keep = np.isfinite(y)  # loss_g is NaN on critic-only steps (n_critic > 1); a NaN would blank the mean
+        x, y = step[keep], y[keep]
+        if not len(y):
+            continue
+        ax.plot(x, y, color=color, alpha=0.25, linewidth=0.8)
         k = max(1, min(50, len(y) // 20))
         smooth = np.convolve(y, np.ones(k) / k, mode="valid")
-        ax.plot(step[k - 1:], smooth, color=color, label=f"{label} (mean of {k} steps)")
+        ax.plot(x[k - 1:], smooth, color=color, label=f"{label} (mean of {k} steps)")
     ax.set_title(title)
     ax.set_xlabel("iterations")
     ax.set_ylabel("Loss")
