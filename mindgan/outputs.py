@@ -27,7 +27,8 @@ def grid(images: np.ndarray, rows: int, cols: int, value_range: str, pad: int = 
         r, q = divmod(i, cols)
         canvas[pad + r * (h + pad): pad + r * (h + pad) + h, pad + q * (w + pad): pad + q * (w + pad) + w] = imgs[i]
     pic = Image.fromarray(canvas[..., 0] if c == 1 else canvas)
-    scale = max(1, -(-min_side // max(pic.size)))
+    # upscale until the picture is min_side wide, and each tile at least 64 px (a 1x16 strip too)
+    scale = max(1, -(-min_side // max(pic.size)), -(-64 // h))
     return pic.resize((pic.width * scale, pic.height * scale), Image.NEAREST) if scale > 1 else pic
 
 

@@ -180,7 +180,7 @@ class Trainer:
                                        (self.gan.discriminator, "discriminator.", "discriminator")):
                 checkpoint.load_into(cell, params, prefix, what, path)
             for opt, prefix in ((self.opt_g, "optim_g."), (self.opt_d, "optim_d.")):
-                ms.load_param_into_net(opt, {k: v for k, v in params.items() if k.startswith(prefix)})
+                _load_optimizer_state(opt, params, prefix, path)
             self.epoch, self.step, self.batch_in_epoch = meta["epoch"], meta["step"], meta["batch_in_epoch"]
             noise_file = self.out / "fixed_noise.npy"
             if noise_file.is_file():
@@ -277,6 +277,22 @@ class Trainer:
             outputs.append_metrics(self.out / "metrics.csv", epoch, metrics)
         print(f"epoch {epoch:4d}/{cfg['epochs']}  loss_d {_mean(rows, 2):.4f}  loss_g {_mean(rows, 3):.4f}  "
               f"{len(rows) * cfg['batch_size'] / max(seconds, 1e-9):.0f} img/s  {seconds:.1f}s", flush=True)
+
+
+def _load_optimizer_state(opt, params: dict, prefix: str, path: Path) -> None:
+    """Restore an optimiser's own state (moments, step counters) by exact name.
+
+    Not ms.load_param_into_net(opt, ...): the optimiser also holds the network's weights, and MindSpore
+    2.10 fills a weight `w` missing from the dict with `optim_d.moment1.w`, so a resumed net would
+    start from its Adam moments.
+    """
+    state = [p for p in opt.get_parameters() if p.name.startswith(prefix)]
+    missing = [p.name for p in state if p.name not in params]
+    if missing:
+        raise MindganError(f"{path} has no optimiser state {missing[0]} ({len(missing)} missing): it was "
+                           f"written with another optimiser; resume is not possible, start a new run")
+    for p in state:
+        p.set_data(params[p.name])
 
 
 def _mean(rows: list, col: int) -> float:
