@@ -32,6 +32,7 @@ SCHEMA: dict[str, tuple[type, object, str]] = {
     "gp_weight": (float, 10.0, "gradient-penalty weight (wgan_gp)"),
     "grid_rows": (int, 5, "rows of the per-epoch fixed-noise grid"),
     "grid_cols": (int, 5, "columns of the per-epoch fixed-noise grid"),
+    "d_accuracy_samples": (int, 0, "log D's accuracy on this many real and fake images each epoch (bce; 0 = off)"),
     "ckpt_every": (int, 10, "save a checkpoint every N epochs (and always at the end)"),
     "keep_checkpoint_max": (int, 5, "checkpoints kept on disk (older ones are deleted)"),
     "max_steps": (int, 0, "stop each epoch after this many steps (0 = whole epoch); for quick runs"),

@@ -27,7 +27,8 @@ def grid(images: np.ndarray, rows: int, cols: int, value_range: str, pad: int = 
         r, q = divmod(i, cols)
         canvas[pad + r * (h + pad): pad + r * (h + pad) + h, pad + q * (w + pad): pad + q * (w + pad) + w] = imgs[i]
     pic = Image.fromarray(canvas[..., 0] if c == 1 else canvas)
-    scale = max(1, -(-min_side // max(pic.size)))
+    # upscale until the picture is min_side wide, and each tile at least 64 px (a 1x16 strip too)
+    scale = max(1, -(-min_side // max(pic.size)), -(-64 // h))
     return pic.resize((pic.width * scale, pic.height * scale), Image.NEAREST) if scale > 1 else pic
 
 
@@ -125,10 +126,14 @@ def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discrim
     fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
     for key, label, color in (("loss_g", "G", "tab:blue"), ("loss_d", "D", "tab:orange")):
         y = np.array([float(r[key]) for r in rows])
-        ax.plot(step, y, color=color, alpha=0.25, linewidth=0.8)
+        keep = np.isfinite(y)  # loss_g is NaN on critic-only steps (n_critic > 1); a NaN would blank the mean
+        x, y = step[keep], y[keep]
+        if not len(y):
+            continue
+        ax.plot(x, y, color=color, alpha=0.25, linewidth=0.8)
         k = max(1, min(50, len(y) // 20))
         smooth = np.convolve(y, np.ones(k) / k, mode="valid")
-        ax.plot(step[k - 1:], smooth, color=color, label=f"{label} (mean of {k} steps)")
+        ax.plot(x[k - 1:], smooth, color=color, label=f"{label} (mean of {k} steps)")
     ax.set_title(title)
     ax.set_xlabel("iterations")
     ax.set_ylabel("Loss")

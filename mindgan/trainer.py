@@ -8,7 +8,7 @@ from pathlib import Path
 
 import mindspore as ms
 import numpy as np
-from mindspore import nn, ops
+from mindspore import mint, nn, ops
 
 from . import __version__, checkpoint, outputs
 from .errors import MindganError
@@ -26,7 +26,11 @@ class TrainState(nn.Cell):
 
 def make_optimizer(params, lr: float, beta1: float, beta2: float, prefix: str):
     params = list(params)
-    opt = nn.Adam(params, learning_rate=lr, beta1=beta1, beta2=beta2)
+    if beta1 == 0.0:
+        # WGAN-GP's Adam(beta1=0): nn.Adam refuses it, mint.optim.Adam (PyTorch's update) takes it.
+        opt = mint.optim.Adam(params, lr=lr, betas=(beta1, beta2))
+    else:
+        opt = nn.Adam(params, learning_rate=lr, beta1=beta1, beta2=beta2)
     # Two optimisers in one graph clash on global_step & co. unless renamed. Opt.update_parameters_name
     # would also rename the network's own weights (the tutorial's checkpoints have that flaw), so
     # rename only the optimiser's state.
@@ -66,6 +70,11 @@ class Trainer:
         self._stop_signal = None
         # Callables (trainer, epoch) -> {name: number}, run after each epoch; results go to metrics.csv.
         self.epoch_metrics: list = []
+        self.last_batch = None  # (images, labels) last trained on, for metrics that need real images
+        if cfg["d_accuracy_samples"]:
+            from .metrics.discriminator import DAccuracy
+
+            self.epoch_metrics.append(DAccuracy(cfg))
         self._build_steps()
 
     # --- the compiled steps ----------------------------------------------------------------------
@@ -236,6 +245,7 @@ class Trainer:
                     if i < skip:
                         continue  # resumed mid-epoch: these batches were trained before the interruption
                     loss_d, loss_g = self.step_once(batch["image"], batch["latent_code"], batch["label"])
+                    self.last_batch = (batch["image"], batch["label"])
                     self.step += 1
                     self.batch_in_epoch = i + 1
                     images_seen += cfg["batch_size"]

@@ -34,7 +34,8 @@ class ModelInfo:
 
 
 _REGISTRY: dict[str, ModelInfo] = {}
-_FAMILIES = ["gan", "dcgan"]  # modules under mindgan.models that register models when imported
+# modules under mindgan.models that register models when imported
+_FAMILIES = ["gan", "minimal", "dcgan", "convgan", "cgan", "wgan_gp"]
 
 
 def register_model(name: str, config: str, about: str):

@@ -8,11 +8,11 @@ from .blocks import mlp
 class MLPGenerator(nn.Cell):
     """latent -> hidden sizes -> C*H*W with Tanh, reshaped to (N, C, H, W)."""
 
-    def __init__(self, latent_size, hidden, image_shape, act=nn.ReLU, norm_from=1):
+    def __init__(self, latent_size, hidden, image_shape, act=nn.ReLU, norm_from=1, **norm):
         super().__init__()
         self.image_shape = tuple(image_shape)
         n_out = image_shape[0] * image_shape[1] * image_shape[2]
-        self.model = mlp([latent_size, *hidden, n_out], act, nn.Tanh, norm_from=norm_from)
+        self.model = mlp([latent_size, *hidden, n_out], act, nn.Tanh, norm_from=norm_from, **norm)
 
     def construct(self, x):
         return ops.reshape(self.model(x), (-1,) + self.image_shape)
@@ -21,10 +21,12 @@ class MLPGenerator(nn.Cell):
 class MLPDiscriminator(nn.Cell):
     """(N, C, H, W) -> flattened -> hidden sizes (LeakyReLU 0.2) -> 1 probability (Sigmoid)."""
 
-    def __init__(self, image_shape, hidden, norm_from=None):
+    def __init__(self, image_shape, hidden, norm_from=None, extra_in=0, **norm):
         super().__init__()
         self.n_in = image_shape[0] * image_shape[1] * image_shape[2]
-        self.model = mlp([self.n_in, *hidden, 1], lambda: nn.LeakyReLU(0.2), nn.Sigmoid, norm_from=norm_from)
+        # extra_in: inputs concatenated to the flattened image (a conditional D's label embedding)
+        self.model = mlp([self.n_in + extra_in, *hidden, 1], lambda: nn.LeakyReLU(0.2), nn.Sigmoid,
+                         norm_from=norm_from, **norm)
 
     def construct(self, x):
         return self.model(ops.reshape(x, (-1, self.n_in)))

@@ -1,0 +1,88 @@
+"""`python -m mindgan.generate`: --label for conditional models, row-per-class grids, --interpolate."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import quick_cfg, run_cli
+
+
+def train_tiny(model, data, out):
+    from mindgan.run import build_dataset
+    from mindgan.trainer import Trainer
+
+    cfg = quick_cfg(model=model, data=str(data), max_steps=2)
+    trainer = Trainer(cfg, out, progress=False)
+    return trainer.fit(build_dataset(cfg, trainer.gan)[0])["checkpoint"]
+
+
+@pytest.fixture(scope="module")
+def ckpts(cpu_device, tiny_mnist, tmp_path_factory):
+    """A cgan and a minimal checkpoint, each trained for two steps on the tiny digits."""
+    return {m: train_tiny(m, tiny_mnist, tmp_path_factory.mktemp(m)) for m in ("cgan", "minimal")}
+
+
+def one_line_error(proc, *words):
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode != 0 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
+    assert "Traceback" not in proc.stderr and all(w in lines[0] for w in words), lines[0]
+
+
+def test_cgan_label_draws_the_asked_count(ckpts, tmp_path):
+    proc = run_cli("mindgan.generate", "--ckpt", ckpts["cgan"], "--label", 7, "--num", 6, "--out", tmp_path,
+                   "--device", "CPU")
+    assert proc.returncode == 0, proc.stderr
+    samples = np.load(tmp_path / "samples.npy")
+    assert samples.shape == (6, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
+    assert len(list((tmp_path / "images").glob("*.png"))) == 6 and (tmp_path / "grid.png").is_file()
+    assert "label 7" in proc.stdout
+
+
+def test_cgan_without_label_gives_a_row_per_digit(ckpts, tmp_path):
+    from mindgan.generate import generate, layout, load_generator
+
+    gan, meta = load_generator(ckpts["cgan"])
+    rows, cols, labels = layout(gan, meta, None, None)
+    assert (rows, cols) == (10, 2) and list(labels) == [d for d in range(10) for _ in range(2)]
+    # the grid's rows are the digits: the same noise per row gives different images per row
+    a = generate(gan, 20, 0, labels)
+    b = generate(gan, 20, 0, np.zeros(20, np.int32))
+    assert not np.allclose(a[2:], b[2:]) and np.allclose(a[:2], b[:2])
+
+
+@pytest.mark.parametrize("model,label,words", [("cgan", 10, ("out of range", "0 to 9")),
+                                               ("cgan", -1, ("out of range",)),
+                                               ("minimal", 3, ("conditional", "minimal"))])
+def test_bad_label_is_one_line_error(ckpts, tmp_path, model, label, words):
+    proc = run_cli("mindgan.generate", "--ckpt", ckpts[model], "--label", label, "--out", tmp_path,
+                   "--device", "CPU")
+    one_line_error(proc, *words)
+    assert not (tmp_path / "grid.png").exists()
+
+
+def test_interpolate_writes_a_strip(ckpts, tmp_path):
+    proc = run_cli("mindgan.generate", "--ckpt", ckpts["minimal"], "--interpolate", "--steps", 7,
+                   "--out", tmp_path, "--device", "CPU")
+    assert proc.returncode == 0, proc.stderr
+    strip = np.load(tmp_path / "interpolation.npy")
+    assert strip.shape == (7, 1, 28, 28)
+    from PIL import Image
+
+    pic = Image.open(tmp_path / "interpolation.png")
+    assert pic.width > 5 * pic.height  # one row of 7
+    steps = np.abs(np.diff(strip.reshape(7, -1), axis=0)).mean(1)
+    assert (steps > 0).all()  # it moves at every step
+
+
+def test_interpolate_conditional_walks_once_per_digit(ckpts):
+    from mindgan.generate import interpolate, load_generator, slerp
+
+    gan, meta = load_generator(ckpts["cgan"])
+    images, rows = interpolate(gan, meta, 5, 0, None)
+    assert rows == 10 and images.shape == (50, 1, 28, 28)
+    images, rows = interpolate(gan, meta, 5, 0, 4)
+    assert rows == 1 and images.shape == (5, 1, 28, 28)
+    z0, z1 = np.random.default_rng(1).standard_normal((2, 100))
+    walk = slerp(z0, z1, 9)
+    assert np.allclose(walk[0], z0, atol=1e-5) and np.allclose(walk[-1], z1, atol=1e-5)
+    norms = np.linalg.norm(walk, axis=1)  # a spherical walk keeps the vectors' length
+    assert norms.min() > 0.9 * min(np.linalg.norm(z0), np.linalg.norm(z1))

@@ -1,0 +1,236 @@
+"""The seed models: architecture, value range, one real training epoch each, and WGAN-GP's penalty."""
+from __future__ import annotations
+
+import csv
+import math
+
+import mindspore as ms
+import numpy as np
+import pytest
+from mindspore import ops
+from conftest import quick_cfg
+
+from mindgan.losses import WassersteinGP, create_loss
+from mindgan.models import create_model, list_models
+
+# (model, value range, G parameters, D parameters): the counts are the tutorials' own layers, e.g.
+# convgan's equal Keras's model.summary() of seed 003 (1,164,289 / 40,705).
+MODELS = [("minimal", (-1, 1), 227_344, 201_217),
+          ("convgan", (0, 1), 1_164_289, 40_705),
+          ("cgan", (-1, 1), 1_511_412, 539_237),
+          ("wgan_gp", (-1, 1), 759_680, 138_561)]
+
+
+def count(cell) -> int:
+    return sum(p.size for p in cell.trainable_params())
+
+
+def run_g_d(gan, n=6):
+    rng = np.random.default_rng(0)
+    z = ms.Tensor(rng.standard_normal((n, *gan.latent_shape)).astype(np.float32))
+    y = ms.Tensor(rng.integers(0, 10, n).astype(np.int32))
+    gan.generator.set_train(False)
+    gan.discriminator.set_train(False)
+    if gan.conditional:
+        x = gan.generator(z, y)
+        return x.asnumpy(), gan.discriminator(x, y).asnumpy()
+    x = gan.generator(z)
+    return x.asnumpy(), gan.discriminator(x).asnumpy()
+
+
+def test_registered():
+    assert {"minimal", "convgan", "cgan", "wgan_gp"} <= set(list_models())
+
+
+@pytest.mark.parametrize("name,value_range,g_params,d_params", MODELS)
+def test_shapes_range_and_size(name, value_range, g_params, d_params):
+    cfg = quick_cfg(model=name)
+    gan = create_model(cfg)
+    x, d = run_g_d(gan)
+    assert x.shape == (6, 1, 28, 28) and d.shape == (6, 1)
+    lo, hi = value_range
+    assert lo <= x.min() and x.max() <= hi and x.std() > 0
+    assert gan.value_range == ("sigmoid" if lo == 0 else "tanh")
+    assert (count(gan.generator), count(gan.discriminator)) == (g_params, d_params)
+    if cfg["loss"] == "bce":
+        assert ((0 <= d) & (d <= 1)).all()
+    else:  # a critic: an unbounded score, no Sigmoid
+        assert "Sigmoid" not in str(gan.discriminator)
+
+
+def test_recipes_hold_the_tutorials_values():
+    from mindgan import config
+
+    m = config.load("minimal")
+    assert (m["grid_rows"], m["grid_cols"], m["batch_size"], m["epochs"]) == (1, 16, 64, 10)
+    c = config.load("convgan")
+    assert (c["batch_size"], c["epochs"], c["lr_g"], c["beta1"], c["grid_rows"], c["grid_cols"]) == \
+        (256, 100, 2e-4, 0.5, 10, 10)
+    assert c["d_accuracy_samples"] == 100
+    g = config.load("cgan")
+    assert (g["batch_size"], g["beta1"], g["beta2"], g["grid_rows"], g["grid_cols"]) == (64, 0.5, 0.999, 10, 10)
+    w = config.load("wgan_gp")
+    assert (w["loss"], w["gp_weight"], w["n_critic"], w["lr_d"], w["beta1"], w["beta2"]) == \
+        ("wgan_gp", 10.0, 5, 1e-4, 0.0, 0.9)
+
+
+def test_cgan_batchnorm_eps_is_the_tutorials_0_8():
+    from mindspore import nn
+
+    gan = create_model(quick_cfg(model="cgan"))
+    norms = [c for _, c in gan.generator.cells_and_names() if isinstance(c, nn.BatchNorm1d)]
+    norms += [c for _, c in gan.discriminator.cells_and_names() if isinstance(c, nn.BatchNorm1d)]
+    assert len(norms) == 4 and all(abs(n.bn_train.epsilon - 0.8) < 1e-6 for n in norms)
+
+
+def test_cgan_output_depends_on_the_label():
+    gan = create_model(quick_cfg(model="cgan"))
+    gan.generator.set_train(False)
+    z = ms.Tensor(np.random.default_rng(0).standard_normal((2, 100)).astype(np.float32))
+    a = gan.generator(z, ms.Tensor(np.array([3, 3], np.int32))).asnumpy()
+    b = gan.generator(z, ms.Tensor(np.array([3, 8], np.int32))).asnumpy()
+    assert np.allclose(a[0], b[0]) and not np.allclose(a[1], b[1])
+
+
+def test_wgan_gp_critic_is_size_generic():
+    gan = create_model(quick_cfg(model="wgan_gp", image_size=64, channels=3,
+                                 model_args={"ngf": 8, "ndf": 8}))
+    x, d = run_g_d(gan, n=2)
+    assert x.shape == (2, 3, 64, 64) and d.shape == (2, 1)
+
+
+# --- one training epoch per model on tiny data, through the one trainer -------------------------
+@pytest.mark.parametrize("name", [m[0] for m in MODELS])
+def test_one_epoch_trains(name, tiny_mnist, tmp_path):
+    from mindgan.run import build_dataset
+    from mindgan.trainer import Trainer
+
+    steps = 5 if name == "wgan_gp" else 2  # wgan_gp: 5 critic steps, then one generator step
+    over = {"model_args": {"ngf": 16, "ndf": 16}} if name == "wgan_gp" else {}
+    cfg = quick_cfg(model=name, data=str(tiny_mnist), max_steps=steps, batch_size=32, **over)
+    trainer = Trainer(cfg, tmp_path, progress=False)
+    summary = trainer.fit(build_dataset(cfg, trainer.gan)[0])
+    assert summary["step"] == steps
+    with open(tmp_path / "losses.csv") as f:
+        rows = list(csv.DictReader(f))
+    loss_d = [float(r["loss_d"]) for r in rows]
+    loss_g = [float(r["loss_g"]) for r in rows if not math.isnan(float(r["loss_g"]))]
+    assert len(loss_d) == steps and all(map(math.isfinite, loss_d))
+    assert len(loss_g) == 1 if name == "wgan_gp" else len(loss_g) == steps
+    assert all(map(math.isfinite, loss_g))
+    assert (tmp_path / "images" / "epoch_0001.png").is_file()
+    if name == "convgan":  # the tutorial's evaluation, every epoch
+        with open(tmp_path / "metrics.csv") as f:
+            (row,) = list(csv.DictReader(f))
+        assert 0 <= float(row["d_acc_real"]) <= 1 and 0 <= float(row["d_acc_fake"]) <= 1
+
+
+def test_d_accuracy_refuses_a_critic(tmp_path):
+    from mindgan.errors import MindganError
+    from mindgan.trainer import Trainer
+
+    with pytest.raises(MindganError, match="bce"):
+        Trainer(quick_cfg(model="wgan_gp", d_accuracy_samples=10, model_args={"ngf": 8, "ndf": 8}), tmp_path)
+
+
+# --- WGAN-GP: the penalty is computed, second-order, through jit -------------------------------
+def small_critic(gp_weight=10.0):
+    cfg = quick_cfg(model="wgan_gp", gp_weight=gp_weight, model_args={"ngf": 8, "ndf": 8})
+    gan = create_model(cfg)
+    critic = gan.discriminator
+
+    def d_apply(x, y):  # the trainer's unconditional d_apply
+        return critic(x)
+
+    return cfg, critic, d_apply
+
+
+def images(seed, n=4):
+    return ms.Tensor(np.random.default_rng(seed).uniform(-1, 1, (n, 1, 28, 28)).astype(np.float32))
+
+
+def test_gradient_penalty_is_nonzero_and_finite_in_jit():
+    cfg, critic, d_apply = small_critic()
+    loss = create_loss(cfg)
+    assert isinstance(loss, WassersteinGP)
+
+    @ms.jit
+    def gp(real, fake):
+        return loss.gradient_penalty(d_apply, real, fake, None)
+
+    values = [float(gp(images(0), images(1)).asnumpy()) for _ in range(3)]
+    assert all(math.isfinite(v) and v > 1e-3 for v in values)
+    assert len(set(values)) > 1  # alpha is drawn afresh every call
+
+
+def critic_grads(loss, critic, d_apply, real, fake):
+    """The trainer's construction: jit(value_and_grad(d_loss) w.r.t. the critic's weights)."""
+    def d_forward(r, f):
+        return loss.d_loss(d_apply, r, f, None)
+
+    value, grads = ms.jit(ms.value_and_grad(d_forward, None, critic.trainable_params()))(real, fake)
+    return float(value.asnumpy()), [g.asnumpy() for g in grads]
+
+
+def test_gradient_penalty_changes_the_critics_gradient():
+    cfg, critic, d_apply = small_critic()
+    real, fake = images(0), images(1)
+    _, with_gp = critic_grads(WassersteinGP(cfg), critic, d_apply, real, fake)
+    _, without = critic_grads(WassersteinGP({**cfg, "gp_weight": 0.0}), critic, d_apply, real, fake)
+    diff = max(np.abs(a - b).max() for a, b in zip(with_gp, without))
+    assert diff > 1e-3 * max(np.abs(a).max() for a in without)
+
+
+def test_gradient_penalty_gradient_matches_finite_differences():
+    """With fake == real the Wasserstein term cancels: every bit of the critic's gradient is the
+    penalty's second-order gradient. A skipped or detached penalty gives zero here; a wrong one
+    disagrees with the finite-difference slope of the loss."""
+    cfg, critic, d_apply = small_critic()
+    loss = WassersteinGP(cfg)
+    real = images(0)
+    value, grads = critic_grads(loss, critic, d_apply, real, real)
+    norm = math.sqrt(sum(float((g ** 2).sum()) for g in grads))
+    assert value > 1e-3 and norm > 1e-3
+    # slope along the gradient direction v = g/|g| must be |g|
+    params = critic.trainable_params()
+    start = [p.asnumpy().copy() for p in params]
+
+    @ms.jit
+    def forward(r):
+        return loss.d_loss(d_apply, r, r, None)
+
+    def loss_at(t):
+        for p, p0, g in zip(params, start, grads):
+            # ops.assign, not set_data: a compiled graph keeps reading the old tensor after set_data
+            ops.assign(p, ms.Tensor(p0 + t * g / norm))
+        return float(forward(real).asnumpy())
+
+    t = 1e-2
+    slope = (loss_at(t) - loss_at(-t)) / (2 * t)
+    loss_at(0.0)
+    assert slope == pytest.approx(norm, rel=0.05)
+
+
+@pytest.mark.parametrize("name", ["minimal", "wgan_gp"])
+def test_resume_restores_nets_and_optimiser_state(name, tiny_mnist, tmp_path):
+    """nn.Adam (minimal) and, for beta1 = 0, mint.optim.Adam (wgan_gp): everything comes back exactly,
+    and the nets come back as nets (MindSpore's load_param_into_net on an optimiser once filled the
+    weights with their Adam moments)."""
+    from mindgan import checkpoint
+    from mindgan.run import build_dataset
+    from mindgan.trainer import Trainer
+
+    cfg = quick_cfg(model=name, data=str(tiny_mnist), max_steps=5, model_args={"ngf": 8, "ndf": 8})
+    trainer = Trainer(cfg, tmp_path, progress=False)
+    mint = name == "wgan_gp"
+    assert type(trainer.opt_d).__module__.startswith("mindspore.mint.optim") == mint
+    ckpt = trainer.fit(build_dataset(cfg, trainer.gan)[0])["checkpoint"]
+    saved = {k: v.asnumpy() for k, v in checkpoint.load_params(ckpt).items()}
+    if mint:
+        assert any(k.startswith("optim_d.exp_avg.") for k in saved)
+        assert saved["optim_d.state_step"].item() == 5 and saved["optim_g.state_step"].item() == 1
+    again = Trainer(cfg, tmp_path, progress=False)
+    again.resume()
+    mine = {p.name: p.asnumpy() for p in again.state.get_parameters()}
+    assert set(mine) == set(saved)
+    assert [k for k in saved if not np.array_equal(mine[k], saved[k])] == []
