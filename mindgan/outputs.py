@@ -18,7 +18,7 @@ def to_uint8(images: np.ndarray, value_range: str) -> np.ndarray:
 
 
 def grid(images: np.ndarray, rows: int, cols: int, value_range: str, pad: int = 2,
-         min_side: int = 320) -> Image.Image:
+         min_side: int = 320, min_tile: int = 64) -> Image.Image:
     """Tile the first rows*cols images into one picture (upscaled so small digits stay visible)."""
     imgs = to_uint8(images[: rows * cols], value_range)
     n, h, w, c = imgs.shape
@@ -27,8 +27,8 @@ def grid(images: np.ndarray, rows: int, cols: int, value_range: str, pad: int = 
         r, q = divmod(i, cols)
         canvas[pad + r * (h + pad): pad + r * (h + pad) + h, pad + q * (w + pad): pad + q * (w + pad) + w] = imgs[i]
     pic = Image.fromarray(canvas[..., 0] if c == 1 else canvas)
-    # upscale until the picture is min_side wide, and each tile at least 64 px (a 1x16 strip too)
-    scale = max(1, -(-min_side // max(pic.size)), -(-64 // h))
+    # upscale until the picture is min_side wide, and each tile min_tile px (a 1x16 strip too)
+    scale = max(1, -(-min_side // max(pic.size)), -(-min_tile // h))
     return pic.resize((pic.width * scale, pic.height * scale), Image.NEAREST) if scale > 1 else pic
 
 

@@ -16,7 +16,7 @@ def test_metrics_csv_widens_when_a_hook_reports_later(tmp_path):
 def test_grid_places_each_image_and_maps_the_range(tmp_path):
     imgs = np.full((6, 1, 4, 4), -1.0, np.float32)
     imgs[4] = 1.0  # row 1, column 1 of a 2x3 grid is white
-    pic = outputs.grid(imgs, 2, 3, "tanh", pad=1, min_side=1)
+    pic = outputs.grid(imgs, 2, 3, "tanh", pad=1, min_side=1, min_tile=1)
     a = np.asarray(pic)
     assert pic.size == (3 * 5 + 1, 2 * 5 + 1)
     assert (a[6:10, 6:10] == 255).all() and (a[1:5, 1:5] == 0).all()
