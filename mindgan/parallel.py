@@ -17,6 +17,17 @@ DP_LR = ("keep", "linear")
 _rank, _size = 0, 1
 
 
+def fingerprint(cell) -> str:
+    """sha256 of every parameter (name and bytes): equal on all ranks when they stayed in step."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for p in sorted(cell.get_parameters(), key=lambda p: p.name):
+        h.update(p.name.encode())
+        h.update(p.asnumpy().tobytes())
+    return h.hexdigest()[:16]
+
+
 def launched() -> bool:
     """True in a process msrun started (its scheduler runs the same script, so count it too)."""
     return os.environ.get("MS_ROLE") in ("MS_WORKER", "MS_SCHED")

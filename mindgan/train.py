@@ -65,6 +65,8 @@ def main(argv=None):
         return 130  # "interrupted"; MindSpore's runtime may turn Ctrl-C into SIGTERM, so one code for both
     print(f"mindgan: done: {summary['epoch']} epochs, {summary['step']} steps in {summary['seconds']:.0f}s "
           f"({summary['images_per_s']:.0f} img/s). Checkpoint: {summary['checkpoint']}")
+    if workers > 1:  # equal on all ranks when the gradient all-reduce kept them in step
+        print(f"mindgan: rank {parallel.rank()} of {workers} weights sha256 {parallel.fingerprint(trainer.state)}")
     print(f"mindgan: generate with: python -m mindgan.generate --ckpt {summary['checkpoint']}")
     return 0
 

@@ -46,8 +46,9 @@ def value_range_ops(value_range: str, channels: int = 1):
 def _shards(num_shards: int | None, shard_id: int | None) -> dict:
     """Dataset arguments for one worker's share. MindSpore's sampler shuffles the same permutation for
     any shard count and deals it out round-robin, so the N workers' batch k together are exactly batch
-    k of one worker with the global batch size."""
-    return {"num_shards": num_shards, "shard_id": shard_id} if num_shards and num_shards > 1 else {}
+    k of one worker with the global batch size (num_shards=1 gives that one worker's order; None keeps
+    the plain shuffle of a run outside msrun)."""
+    return {} if num_shards is None else {"num_shards": num_shards, "shard_id": shard_id or 0}
 
 
 def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_range: str = "tanh",
