@@ -112,16 +112,17 @@ def worker_env() -> dict:
     return env
 
 
-def failed_worker(log_dir: Path, pids: list[int]) -> tuple[Path, str] | None:
+def failed_worker(log_dir: Path, pids: list[int], ranks: dict[int, str]) -> tuple[Path, str] | None:
     """The log of the worker that failed first, and its last error line. msrun names the pid of the
-    worker that exited; its MindSpore log lines carry `(pid:`; failing that, the first log with an error."""
-    logs = sorted(log_dir.glob("worker_*.log"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+    worker that exited (`ranks` maps pids to RANK_ID, msrun's log name); failing that, the first log
+    with an error."""
     for pid in pids:
-        for log in logs:
-            text = log.read_text(errors="replace")
-            if f"({pid}:" in text:
-                errors = [ln.removeprefix("error: ") for ln in text.splitlines() if ln.startswith("error: ")]
-                return log, errors[-1] if errors else f"the worker (pid {pid}) was killed or crashed"
+        log = log_dir / f"worker_{ranks.get(pid)}.log"
+        if pid in ranks and log.is_file():
+            lines = log.read_text(errors="replace").splitlines()
+            errors = [ln.removeprefix("error: ") for ln in lines if ln.startswith("error: ")]
+            return log, errors[-1] if errors else f"the worker (pid {pid}) was killed or crashed"
+    logs = sorted(log_dir.glob("worker_*.log"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
     for log in logs:
         lines = log.read_text(errors="replace").splitlines()
         found = [ln for ln in lines if ln.startswith("error: ")] or \
@@ -129,6 +130,20 @@ def failed_worker(log_dir: Path, pids: list[int]) -> tuple[Path, str] | None:
         if found:
             return log, found[-1].removeprefix("error: ")
     return None
+
+
+def worker_ranks(root: int) -> dict[int, str]:
+    """pid -> RANK_ID of msrun's worker processes under root."""
+    found = {}
+    for pid in _descendants(root):
+        try:
+            raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            env = dict(kv.split(b"=", 1) for kv in raw if b"=" in kv)
+        except OSError:
+            continue
+        if env.get(b"MS_ROLE") == b"MS_WORKER" and b"RANK_ID" in env:
+            found[pid] = env[b"RANK_ID"].decode()
+    return found
 
 
 def _descendants(pid: int) -> list[int]:
@@ -148,12 +163,12 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def run_msrun(cmd: list[str], env: dict, log_dir: Path) -> tuple[int, list[int]]:
+def run_msrun(cmd: list[str], env: dict, log_dir: Path, workers: int) -> tuple[int, list[int], dict[int, str]]:
     """Run msrun; its own messages go to log_dir/msrun.log. When a worker dies, msrun kills the other
     workers but its scheduler can wait out a heartbeat or join timeout: end the job then, not minutes later."""
     log_dir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
-    failed, pids = threading.Event(), []
+    failed, pids, ranks = threading.Event(), [], {}
 
     def pump():
         with open(log_dir / "msrun.log", "a") as f:
@@ -169,6 +184,8 @@ def run_msrun(cmd: list[str], env: dict, log_dir: Path) -> tuple[int, list[int]]
     reader.start()
     try:
         while proc.poll() is None:
+            if len(ranks) < workers:  # learn which pid is which rank while they run
+                ranks.update(worker_ranks(proc.pid))
             if failed.wait(0.5):
                 deadline = time.time() + 5  # msrun's own clean-up first
                 while proc.poll() is None and time.time() < deadline:
@@ -185,7 +202,7 @@ def run_msrun(cmd: list[str], env: dict, log_dir: Path) -> tuple[int, list[int]]
         raise
     rc = proc.wait()
     reader.join(timeout=5)
-    return (1 if failed.is_set() and rc == 0 else rc), pids
+    return (1 if failed.is_set() and rc == 0 else rc), pids, ranks
 
 
 @cli_entry
@@ -204,9 +221,9 @@ def main(argv=None):
     for old in log_dir.glob("worker_*.log"):  # a previous job's logs would be blamed for this one's failure
         old.unlink()
     print(f"mindgan: msrun with {args.workers * args.nodes} workers; logs in {log_dir}", flush=True)
-    rc, pids = run_msrun(cmd, worker_env(), log_dir)
+    rc, pids, ranks = run_msrun(cmd, worker_env(), log_dir, args.workers)
     if rc != 0:
-        bad = failed_worker(log_dir, pids)
+        bad = failed_worker(log_dir, pids, ranks)
         if bad:
             raise MindganError(f"worker log {bad[0]} reports: {bad[1]} (the other workers were stopped)")
         raise MindganError(f"the msrun job failed (exit {rc}); see {log_dir}/scheduler.log and {log_dir}/msrun.log")

@@ -131,5 +131,18 @@ def grad_reducer(optimizer) -> nn.Cell:
     return nn.DistributedGradReducer(optimizer.parameters, mean=True, degree=_size) if _size > 1 else _Identity()
 
 
+def average_buffers(*cells) -> None:
+    """Average the non-trained state (BatchNorm running mean/variance) over workers. Training normalises
+    with each worker's own batch statistics; the running statistics that sampling and checkpoints use
+    are made the workers' mean, so they reflect all the data and every rank holds identical weights."""
+    if _size == 1:
+        return
+    reduce = ops.AllReduce()
+    for cell in cells:
+        for p in cell.get_parameters():
+            if not p.requires_grad:
+                p.set_data(reduce(p) / _size)
+
+
 def loss_mean() -> nn.Cell:
     return _LossMean(_size) if _size > 1 else _Identity()

@@ -278,6 +278,7 @@ class Trainer:
                     return {"stopped": True, "signal": int(self._stop_signal), "epoch": epoch, "step": self.step,
                             "checkpoint": str(last_ckpt)}
                 self.batch_in_epoch = 0
+                parallel.average_buffers(self.gan.generator, self.gan.discriminator)
                 if main:
                     self.end_of_epoch(epoch, rows, time.time() - t0)
                 if epoch % cfg["ckpt_every"] == 0 or epoch == cfg["epochs"] or self._stop_signal is not None:
