@@ -2,7 +2,7 @@
 PY ?= .venv/bin/python
 EPOCHS ?= 30
 
-.PHONY: install train train-dcgan test bench notebooks data clean
+.PHONY: install train train-dp train-dcgan test bench notebooks data clean
 
 install:
 	python3 -m venv .venv
@@ -12,6 +12,11 @@ install:
 # The main job: the MindSpore MLP GAN tutorial on real digits, a short run (a few minutes on 2 cores).
 train:
 	$(PY) -m mindgan.train --model gan --epochs $(EPOCHS) --out runs/gan-mnist
+
+# The same run on WORKERS data-parallel workers through MindSpore's msrun (see docs/parallel.md).
+WORKERS ?= 2
+train-dp:
+	$(PY) -m mindgan.launch --workers $(WORKERS) -- --model gan --epochs $(EPOCHS) --out runs/gan-mnist-dp --no-progress
 
 data:
 	$(PY) -m mindgan.data fetch mnist

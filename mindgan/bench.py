@@ -54,19 +54,21 @@ def main(argv=None):
     p.add_argument("--steps", type=int, default=30, help="timed steps after warm-up (default 30)")
     p.add_argument("--batches", type=int, default=50, help="batches for the pipeline timing (default 50)")
     args = p.parse_args(argv)
-    from . import device
+    from . import device, parallel
     from .trainer import Trainer
 
     cfg = config_from_args(args)
     name = device.setup(args.device, cfg["threads"])
+    workers = parallel.init()  # under msrun (python -m mindgan.launch --bench): every worker times its shard
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(cfg, tmp, progress=False)
         dataset, loc = build_dataset(cfg, trainer.gan)
         batch = next(dataset.create_dict_iterator(num_epochs=1))
         steps = time_steps(trainer, batch, args.steps)
         pipe = time_pipeline(dataset, args.batches)
-    step_ips = cfg["batch_size"] / (steps["step_ms"] / 1e3)
-    print(f"model {cfg['model']}  device {name}  batch {cfg['batch_size']}  data {loc.source}")
+    step_ips = trainer.global_batch / (steps["step_ms"] / 1e3)  # all workers' images per step
+    on = name if workers == 1 else f"{name} x{workers} workers ({parallel.local_batch(cfg)} images each)"
+    print(f"model {cfg['model']}  device {on}  batch {trainer.global_batch}  data {loc.source}")
     print(f"compile            {steps['compile_s']:8.2f} s")
     print(f"train step         {steps['step_ms']:8.1f} ms (median of {args.steps}; min {steps['step_ms_min']:.1f})")
     print(f"training           {step_ips:8.0f} images/s")

@@ -41,6 +41,9 @@ SCHEMA: dict[str, tuple[type, object, str]] = {
     "threads": (int, 0, "CPU op threads (0 = one per core)"),
     "eval_every": (int, 0, "evaluate samples every N epochs and at the end (0 = never): FID etc. to metrics.csv"),
     "eval_samples": (int, 500, "samples per evaluation during training (FID uses up to half the held-out set)"),
+    "dp_batch": (str, "split_global", "under msrun: split_global (batch_size is the global batch, split over "
+                 "workers) or per_worker (each worker takes batch_size)"),
+    "dp_lr": (str, "keep", "under msrun: keep the learning rates, or linear (scale by global batch / batch_size)"),
     "model_args": (dict, {}, "model-specific settings, e.g. {ngf: 64}"),
 }
 

@@ -56,20 +56,26 @@ def prepare_out_dir(out: Path, resume: bool, overwrite: bool) -> None:
         raise MindganError(f"cannot write to output folder {out} ({err.strerror}): choose another --out") from None
 
 
-def build_dataset(cfg: dict, gan, split: str = "train", seed_offset: int = 0, loc=None):
+def build_dataset(cfg: dict, gan, split: str = "train", seed_offset: int = 0, loc=None, shard="auto"):
     """The model's training pipeline from its config; returns (dataset, data location).
 
     `loc` skips resolving (and re-announcing) the data source; `seed_offset` varies shuffle and noise.
+    `shard` (shard_id, num_shards): this worker's share and batch; "auto" = the msrun job's, None = all.
     """
+    from . import parallel
     from .data import pipelines, sources
 
+    shard = parallel.shard() if shard == "auto" else shard
+    shard_id, num_shards = shard or (None, None)
+    batch = parallel.local_batch(cfg, num_shards or 1)
     loc = loc or sources.resolve(cfg["data"], gan.data_kind)
     if gan.data_kind == "mnist":
-        return pipelines.mnist(loc, cfg["batch_size"], int(gan.latent_shape[0]), cfg["seed"] + seed_offset,
+        return pipelines.mnist(loc, batch, int(gan.latent_shape[0]), cfg["seed"] + seed_offset,
                                gan.value_range, split=split, num_workers=cfg["num_workers"],
-                               image_size=gan.image_shape[1]), loc
+                               image_size=gan.image_shape[1], num_shards=num_shards, shard_id=shard_id), loc
     if gan.data_kind == "images":
-        return pipelines.images(loc, cfg["batch_size"], tuple(gan.latent_shape), cfg["seed"] + seed_offset,
+        return pipelines.images(loc, batch, tuple(gan.latent_shape), cfg["seed"] + seed_offset,
                                 gan.value_range, image_size=gan.image_shape[1], channels=gan.image_shape[0],
-                                split=split, num_workers=cfg["num_workers"], bad_images=cfg["bad_images"]), loc
+                                split=split, num_workers=cfg["num_workers"], bad_images=cfg["bad_images"],
+                                num_shards=num_shards, shard_id=shard_id), loc
     raise MindganError(f"no pipeline for data kind {gan.data_kind}")

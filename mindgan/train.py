@@ -26,7 +26,7 @@ def parse_args(argv=None):
 @cli_entry
 def main(argv=None):
     args = parse_args(argv)
-    from . import device
+    from . import device, parallel
     from .models import get_model, list_models
     from .run import build_dataset, check_out_dir, config_from_args, prepare_out_dir
 
@@ -41,24 +41,32 @@ def main(argv=None):
     out = Path(args.out or f"runs/{cfg['model']}")
     check_out_dir(out, args.resume, args.overwrite)
     name = device.setup(args.device, cfg["threads"])
+    workers = parallel.init()  # under msrun: join the job (rank, group size); 1 otherwise
 
     from .trainer import Trainer
 
     trainer = Trainer(cfg, out, progress=not args.no_progress and sys.stderr.isatty())
     dataset, loc = build_dataset(cfg, trainer.gan)  # checks the data before any folder is made
-    if cfg["eval_every"] > 0:  # evaluation during training: numbers in metrics.csv, curves in metrics.png
+    if cfg["eval_every"] > 0 and parallel.is_main():  # evaluation during training: numbers in metrics.csv, curves in metrics.png
         from .metrics.report import training_hook
 
         trainer.epoch_metrics.append(training_hook(cfg, trainer.gan, loc, out))
-    prepare_out_dir(out, args.resume, args.overwrite)  # only now, so bad input leaves no folder behind
-    print(f"mindgan: training {cfg['model']} on {name} with data {loc.source}, output in {out}")
-    (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    parallel.barrier()  # every rank has checked --out before rank 0 creates the run in it
+    if parallel.is_main():  # only rank 0 writes the run folder
+        prepare_out_dir(out, args.resume, args.overwrite)  # only now, so bad input leaves no folder behind
+        on = name if workers == 1 else (f"{workers} {name} workers (rank 0 writes; global batch "
+                                        f"{trainer.global_batch}, {parallel.local_batch(cfg)}"
+                                        f" per worker)")
+        print(f"mindgan: training {cfg['model']} on {on} with data {loc.source}, output in {out}")
+        (out / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     summary = trainer.fit(lambda epoch: build_dataset(cfg, trainer.gan, seed_offset=epoch, loc=loc)[0],
                           resume=args.resume)
     if summary["stopped"]:
         return 130  # "interrupted"; MindSpore's runtime may turn Ctrl-C into SIGTERM, so one code for both
     print(f"mindgan: done: {summary['epoch']} epochs, {summary['step']} steps in {summary['seconds']:.0f}s "
           f"({summary['images_per_s']:.0f} img/s). Checkpoint: {summary['checkpoint']}")
+    if workers > 1:  # equal on all ranks when the gradient all-reduce kept them in step
+        print(f"mindgan: rank {parallel.rank()} of {workers} weights sha256 {parallel.fingerprint(trainer.state)}")
     print(f"mindgan: generate with: python -m mindgan.generate --ckpt {summary['checkpoint']}")
     return 0
 

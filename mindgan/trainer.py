@@ -10,7 +10,7 @@ import mindspore as ms
 import numpy as np
 from mindspore import mint, nn, ops
 
-from . import __version__, checkpoint, outputs
+from . import __version__, checkpoint, outputs, parallel
 from .errors import MindganError
 from .losses import create_loss
 from .models import GAN, create_model
@@ -53,7 +53,8 @@ class Trainer:
     """Builds the jit steps for a model and runs epochs, writing grids, CSV, curve and checkpoints.
 
     Files in `out`: config.yaml, fixed_noise.npy, losses.csv, loss_curve.png, images/epoch_NNNN.png,
-    checkpoints/<model>_eNNNN.ckpt (+ .json metadata).
+    checkpoints/<model>_eNNNN.ckpt (+ .json metadata). Under msrun only rank 0 writes them; every rank
+    reads checkpoints to resume (see mindgan.parallel).
     """
 
     def __init__(self, cfg: dict, out: Path, gan: GAN | None = None, progress: bool = True):
@@ -61,8 +62,12 @@ class Trainer:
         ms.set_seed(cfg["seed"])  # initialisation of both nets
         self.gan = gan or create_model(cfg)
         G, D = self.gan.generator, self.gan.discriminator
-        self.opt_g = make_optimizer(G.trainable_params(), cfg["lr_g"], cfg["beta1"], cfg["beta2"], "optim_g.")
-        self.opt_d = make_optimizer(D.trainable_params(), cfg["lr_d"], cfg["beta1"], cfg["beta2"], "optim_d.")
+        self.main, self.global_batch = parallel.is_main(), parallel.global_batch(cfg)
+        lr_scale = parallel.lr_scale(cfg)  # 1 unless dp_lr: linear with a larger global batch
+        self.opt_g = make_optimizer(G.trainable_params(), cfg["lr_g"] * lr_scale, cfg["beta1"], cfg["beta2"],
+                                    "optim_g.")
+        self.opt_d = make_optimizer(D.trainable_params(), cfg["lr_d"] * lr_scale, cfg["beta1"], cfg["beta2"],
+                                    "optim_d.")
         self.state = TrainState(G, D, self.opt_g, self.opt_d)
         self.loss = create_loss(cfg)
         self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
@@ -102,16 +107,20 @@ class Trainer:
 
         grad_d = ms.value_and_grad(d_forward, None, opt_d.parameters)
         grad_g = ms.value_and_grad(g_forward, None, opt_g.parameters)
+        # Data parallel: workers' gradients averaged (one reducer per optimiser) and losses averaged, so
+        # all ranks apply the same update and log the same loss. Identities for one worker.
+        reduce_d, reduce_g = parallel.grad_reducer(opt_d), parallel.grad_reducer(opt_g)
+        loss_mean = parallel.loss_mean()
 
         def d_step(real, z, y):
             loss_d, grads = grad_d(real, z, y)
-            opt_d(grads)
-            return loss_d
+            opt_d(reduce_d(grads))
+            return loss_mean(loss_d)
 
         def g_step(z, y):
             loss_g, grads = grad_g(z, y)
-            opt_g(grads)
-            return loss_g
+            opt_g(reduce_g(grads))
+            return loss_mean(loss_g)
 
         def train_step(real, z, y):
             """The tutorial's step: D update, then G update on the same latent batch."""
@@ -152,6 +161,7 @@ class Trainer:
         return sorted(self.ckpt_dir.glob(f"{self.cfg['model']}_e*.ckpt"), key=lambda p: p.stat().st_mtime)
 
     def save_checkpoint(self) -> Path:
+        """Write a checkpoint (rank 0 only) and return its path (every rank)."""
         done = self.batch_in_epoch == 0
         name = f"{self.cfg['model']}_e{self.epoch:04d}" + ("" if done else f"_s{self.step:07d}") + ".ckpt"
         path = self.ckpt_dir / name
@@ -159,6 +169,8 @@ class Trainer:
                 "batch_in_epoch": self.batch_in_epoch, "config": self.cfg,
                 "latent_shape": list(self.gan.latent_shape), "image_shape": list(self.gan.image_shape),
                 "value_range": self.gan.value_range, "conditional": self.gan.conditional}
+        if not self.main:
+            return path
         checkpoint.save(self.state, path, meta)
         kept = self.checkpoints()
         for old in kept[: max(0, len(kept) - self.cfg["keep_checkpoint_max"])]:
@@ -202,17 +214,19 @@ class Trainer:
         """
         from tqdm.auto import tqdm
 
-        cfg, out = self.cfg, self.out
-        (out / "images").mkdir(parents=True, exist_ok=True)
+        cfg, out, main = self.cfg, self.out, self.main
         if resume:
             path = self.resume()
             print(f"mindgan: resumed from {path} (epoch {self.epoch}, step {self.step})" if path else
                   "mindgan: no checkpoint to resume from; starting fresh")
-            # Rows logged after the checkpoint (or before any) are redone: drop them, or they would repeat.
-            outputs.LossLog(out / "losses.csv").truncate_after(self.step)
-            done = self.epoch - (1 if self.batch_in_epoch else 0)
-            outputs.truncate_csv(out / "metrics.csv", lambda r: int(r["epoch"]) <= done)
-        np.save(out / "fixed_noise.npy", self.fixed_noise)
+            parallel.barrier()  # every rank has read the run folder before rank 0 changes it
+            if main:  # rows logged after the checkpoint (or before any) are redone: drop them, or they repeat
+                outputs.LossLog(out / "losses.csv").truncate_after(self.step)
+                done = self.epoch - (1 if self.batch_in_epoch else 0)
+                outputs.truncate_csv(out / "metrics.csv", lambda r: int(r["epoch"]) <= done)
+        if main:
+            (out / "images").mkdir(parents=True, exist_ok=True)
+            np.save(out / "fixed_noise.npy", self.fixed_noise)
         log = outputs.LossLog(out / "losses.csv")
         start_epoch = self.epoch + (1 if self.batch_in_epoch == 0 else 0)
         per_epoch = callable(data)
@@ -226,7 +240,10 @@ class Trainer:
         steps = dataset.get_dataset_size()
         if steps == 0:
             raise MindganError("the dataset yields no whole batch: lower --batch-size")
-        old_handlers = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        # One worker stops cleanly on a signal; several would stop at different steps and hang in the
+        # gradient all-reduce, so under msrun a signal ends the job (resume from the last checkpoint).
+        old_handlers = ({} if parallel.group_size() > 1 else
+                        {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)})
         self.gan.generator.set_train(True)
         self.gan.discriminator.set_train(True)
         last_ckpt, t_run, images_seen = None, time.time(), 0
@@ -248,20 +265,22 @@ class Trainer:
                     self.last_batch = (batch["image"], batch["label"])
                     self.step += 1
                     self.batch_in_epoch = i + 1
-                    images_seen += cfg["batch_size"]
+                    images_seen += self.global_batch
                     if not math.isfinite(loss_d) or (loss_g == loss_g and not math.isfinite(loss_g)):
-                        log.append(rows)
+                        if main:
+                            log.append(rows)
                         raise MindganError(f"loss became {loss_d if not math.isfinite(loss_d) else loss_g} at "
                                            f"step {self.step} (epoch {epoch}); last good checkpoint: "
                                            f"{last_ckpt or 'none'}. Lower the learning rate and --resume.")
                     rows.append((epoch, self.step, f"{loss_d:.6g}", f"{loss_g:.6g}"))
                     bar.set_postfix(loss_d=f"{loss_d:.3f}", loss_g=f"{loss_g:.3f}",
-                                    img_s=f"{(i + 1 - skip) * cfg['batch_size'] / (time.time() - t0):.0f}")
+                                    img_s=f"{(i + 1 - skip) * self.global_batch / (time.time() - t0):.0f}")
                     bar.update(1)
                     if self._stop_signal is not None:
                         break
                 bar.close()
-                log.append(rows)
+                if main:
+                    log.append(rows)
                 if self._stop_signal is not None and self.batch_in_epoch < steps:
                     last_ckpt = self.save_checkpoint()
                     print(f"mindgan: interrupted (signal {self._stop_signal}) at step {self.step}; checkpoint "
@@ -269,7 +288,9 @@ class Trainer:
                     return {"stopped": True, "signal": int(self._stop_signal), "epoch": epoch, "step": self.step,
                             "checkpoint": str(last_ckpt)}
                 self.batch_in_epoch = 0
-                self.end_of_epoch(epoch, rows, time.time() - t0)
+                parallel.average_buffers(self.gan.generator, self.gan.discriminator)
+                if main:
+                    self.end_of_epoch(epoch, rows, time.time() - t0)
                 if epoch % cfg["ckpt_every"] == 0 or epoch == cfg["epochs"] or self._stop_signal is not None:
                     last_ckpt = self.save_checkpoint()
                 if self._stop_signal is not None:
@@ -281,7 +302,8 @@ class Trainer:
         finally:
             for s, h in old_handlers.items():
                 signal.signal(s, h)
-        outputs.gif(sorted((out / "images").glob("epoch_*.png")), out / "progress.gif")
+        if main:
+            outputs.gif(sorted((out / "images").glob("epoch_*.png")), out / "progress.gif")
         seconds = time.time() - t_run
         return {"stopped": False, "epoch": self.epoch, "step": self.step, "checkpoint": str(last_ckpt),
                 "seconds": seconds, "images_per_s": images_seen / max(seconds, 1e-9)}
@@ -298,7 +320,7 @@ class Trainer:
         if metrics:
             outputs.append_metrics(self.out / "metrics.csv", epoch, metrics)
         print(f"epoch {epoch:4d}/{cfg['epochs']}  loss_d {_mean(rows, 2):.4f}  loss_g {_mean(rows, 3):.4f}  "
-              f"{len(rows) * cfg['batch_size'] / max(seconds, 1e-9):.0f} img/s  {seconds:.1f}s", flush=True)
+              f"{len(rows) * self.global_batch / max(seconds, 1e-9):.0f} img/s  {seconds:.1f}s", flush=True)
 
 
 def _mean(rows: list, col: int) -> float:

@@ -14,13 +14,18 @@ from .sources import Location
 class LatentColumn:
     """Adds the tutorial's `latent_code` column: one seeded Gaussian vector per image, per batch."""
 
-    def __init__(self, latent_size, seed: int):
+    def __init__(self, latent_size, seed: int, num_shards: int | None = None, shard_id: int | None = None):
         # an int (MLPs: (N, latent_size)) or a shape tuple (DCGAN: (100, 1, 1) -> (N, 100, 1, 1))
         self.shape = (latent_size,) if isinstance(latent_size, int) else tuple(latent_size)
         self.rng = np.random.default_rng(seed)
+        self.num_shards, self.shard_id = num_shards or 1, shard_id or 0
 
     def __call__(self, label):
-        return label, self.rng.standard_normal((label.shape[0], *self.shape), dtype=np.float32)
+        # Sharded, every worker draws the whole global batch's noise and keeps rows shard_id::num_shards,
+        # as the sampler deals images: N workers see exactly the noise one worker would.
+        n = label.shape[0] * self.num_shards
+        z = self.rng.standard_normal((n, *self.shape), dtype=np.float32)
+        return label, z[self.shard_id::self.num_shards] if self.num_shards > 1 else z
 
 
 def value_range_ops(value_range: str, channels: int = 1):
@@ -38,12 +43,21 @@ def value_range_ops(value_range: str, channels: int = 1):
     raise ValueError(f"unknown value range {value_range!r}")
 
 
+def _shards(num_shards: int | None, shard_id: int | None) -> dict:
+    """Dataset arguments for one worker's share. MindSpore's sampler shuffles the same permutation for
+    any shard count and deals it out round-robin, so the N workers' batch k together are exactly batch
+    k of one worker with the global batch size (num_shards=1 gives that one worker's order; None keeps
+    the plain shuffle of a run outside msrun)."""
+    return {} if num_shards is None else {"num_shards": num_shards, "shard_id": shard_id or 0}
+
+
 def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_range: str = "tanh",
           split: str = "train", shuffle: bool = True, num_workers: int = 0, drop_remainder: bool = True,
-          image_size: int = 28):
+          image_size: int = 28, num_shards: int | None = None, shard_id: int | None = None):
     """MnistDataset -> float images (N, 1, 28, 28) in the model's range, int32 labels, latent_code.
 
     Columns: image, label, latent_code (the tutorial's names). Labels stay for conditional models.
+    `num_shards`/`shard_id` (data parallel): this worker's share, see `_shards`.
     """
     import mindspore.dataset as ds
     import mindspore.dataset.transforms as transforms
@@ -53,13 +67,14 @@ def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_ran
     folder = loc.train if split == "train" else loc.test
     if folder is None:
         raise MindganError(f"data source {loc.source} has no {split} split")
-    n = idx.check_split(folder, split)
+    n = idx.check_split(folder, split) // (num_shards or 1)
     if drop_remainder and n < batch_size:
         raise MindganError(f"batch size {batch_size} is larger than the {n} images in {folder}: nothing to "
                            f"train on with whole batches; use --batch-size {max(1, n)} or less")
     workers = num_workers or min(cpu_cores(), 8)
     ds.config.set_seed(seed)
-    data = ds.MnistDataset(str(folder), usage=split, shuffle=shuffle, num_parallel_workers=workers)
+    data = ds.MnistDataset(str(folder), usage=split, shuffle=shuffle, num_parallel_workers=workers,
+                           **_shards(num_shards, shard_id))
     image_ops = [value_range_ops(value_range), vision.HWC2CHW()]
     if image_size != 28:
         image_ops.insert(0, vision.Resize(image_size))
@@ -67,14 +82,15 @@ def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_ran
     data = data.map(transforms.TypeCast(mstype.int32), input_columns="label", num_parallel_workers=workers)
     data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
     # One worker for the latent column keeps its random stream, and so the run, reproducible.
-    data = data.map(LatentColumn(latent_size, seed), input_columns="label",
+    data = data.map(LatentColumn(latent_size, seed, num_shards, shard_id), input_columns="label",
                     output_columns=["label", "latent_code"], num_parallel_workers=1)
     return data
 
 
 def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range: str = "tanh",
            image_size: int = 64, channels: int = 3, split: str = "train", shuffle: bool = True,
-           num_workers: int = 0, drop_remainder: bool = True, bad_images: str = "error"):
+           num_workers: int = 0, drop_remainder: bool = True, bad_images: str = "error",
+           num_shards: int | None = None, shard_id: int | None = None):
     """ImageFolderDataset -> float images (N, C, S, S) in the model's range, int32 labels, latent_code.
 
     As the DCGAN tutorial: decode, Resize(S), CenterCrop(S), HWC2CHW. Two deliberate differences: the
@@ -91,18 +107,19 @@ def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range:
     if folder is None:
         raise MindganError(f"data source {loc.source} has no {split} split")
     root, n = prepare(Path(folder), image_size, bad_images, cache_root())
+    n //= num_shards or 1
     if drop_remainder and n < batch_size:
         raise MindganError(f"batch size {batch_size} is larger than the {n} images in {folder}: nothing to "
                            f"train on with whole batches; use --batch-size {max(1, n)} or less")
     workers = num_workers or min(cpu_cores(), 8)  # the tutorial's 4 is an error on 2 cores
     ds.config.set_seed(seed)
     data = ds.ImageFolderDataset(str(root), shuffle=shuffle, decode=False, extensions=EXTENSIONS,
-                                 num_parallel_workers=workers)
+                                 num_parallel_workers=workers, **_shards(num_shards, shard_id))
     image_ops = [DecodeRGB(channels), vision.Resize(image_size), vision.CenterCrop(image_size),
                  value_range_ops(value_range, channels), vision.HWC2CHW()]
     data = data.map(image_ops, input_columns="image", num_parallel_workers=workers)
     data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
-    data = data.map(LatentColumn(latent_shape, seed), input_columns="label",
+    data = data.map(LatentColumn(latent_shape, seed, num_shards, shard_id), input_columns="label",
                     output_columns=["label", "latent_code"], num_parallel_workers=1)
     return data
 

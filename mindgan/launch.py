@@ -1,0 +1,234 @@
+"""`python -m mindgan.launch --workers 2 -- --model gan ...`: data-parallel training through msrun.
+
+Builds and runs `msrun --worker_num=N --local_worker_num=N ... python -m mindgan.train <args>`, after
+checking what msrun would only report late or as a traceback: a master port already in use, more
+workers than this machine can hold. A failed job ends in one line naming the failing worker's log.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from .errors import MindganError, cli_entry
+
+DEFAULT_PORT = 8118
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(prog="python -m mindgan.launch", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter,
+                                epilog="Everything after -- goes to mindgan.train (or mindgan.bench with --bench).")
+    p.add_argument("--workers", type=int, default=2, help="workers on this node (default 2)")
+    p.add_argument("--nodes", type=int, default=1, help="nodes in the job, each with --workers workers (default 1)")
+    p.add_argument("--node-rank", type=int, default=0, help="this node's index, 0 on the master node (default 0)")
+    p.add_argument("--master-addr", default="127.0.0.1", help="address of node 0's scheduler (default 127.0.0.1)")
+    p.add_argument("--master-port", type=int, default=DEFAULT_PORT, help=f"scheduler port (default {DEFAULT_PORT})")
+    p.add_argument("--log-dir", default="runs/msrun_logs", help="msrun's worker logs (default runs/msrun_logs)")
+    p.add_argument("--cluster-timeout", type=int, default=None,
+                   help="seconds to wait for all workers to join (default 120 on one node, 600 on several)")
+    p.add_argument("--bench", action="store_true", help="run mindgan.bench instead of mindgan.train")
+    p.add_argument("--dry-run", action="store_true", help="print the msrun command and exit")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="-- then the mindgan.train arguments")
+    args = p.parse_args(argv)
+    if args.args and args.args[0] == "--":
+        args.args = args.args[1:]
+    return args
+
+
+def train_device(train_args: list[str]) -> str:
+    """The --device the workers will get (auto when not given)."""
+    for i, a in enumerate(train_args):
+        if a.startswith("--device="):
+            return a.split("=", 1)[1]
+        if a == "--device" and i + 1 < len(train_args):
+            return train_args[i + 1]
+    return "auto"
+
+
+def check_workers(workers: int, nodes: int, node_rank: int, device: str) -> None:
+    from .device import cpu_cores
+
+    if workers < 1 or nodes < 1 or not 0 <= node_rank < nodes:
+        raise MindganError(f"need --workers >= 1, --nodes >= 1 and 0 <= --node-rank < --nodes "
+                           f"(got {workers}, {nodes}, {node_rank})")
+    if device.lower() in ("cpu", "auto") and workers > cpu_cores():
+        # On CPU each worker needs a core of its own; more only time-share cores (and auto is CPU here
+        # unless an accelerator is present, where msrun maps one worker to one device).
+        raise MindganError(f"{workers} workers on a machine with {cpu_cores()} CPU cores: each CPU worker needs "
+                           f"a core; use --workers {cpu_cores()} or fewer")
+    if workers > 16:
+        raise MindganError(f"{workers} workers on one node: msrun gives each one device and nodes hold at most "
+                           f"16; use --nodes to spread them")
+
+
+def check_port(addr: str, port: int) -> None:
+    """The scheduler binds addr:port on node 0; a taken port would otherwise fail deep inside msrun."""
+    if not 0 < port < 65536:
+        raise MindganError(f"--master-port {port} is not a port number (1-65535)")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind((addr, port))
+        except OSError as err:
+            raise MindganError(f"master port {port} on {addr} is in use or not bindable ({err.strerror}): pass a "
+                               f"free one with --master-port, e.g. --master-port {free_port(addr)}") from None
+
+
+def free_port(addr: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((addr, 0))
+        return s.getsockname()[1]
+
+
+def msrun_command(args) -> list[str]:
+    bindir = Path(sys.executable).parent
+    msrun = shutil.which("msrun", path=str(bindir)) or shutil.which("msrun")
+    if msrun is None:
+        raise MindganError("msrun (MindSpore's launcher) is not installed next to this Python; reinstall mindspore")
+    timeout = args.cluster_timeout or (120 if args.nodes == 1 else 600)
+    module = "mindgan.bench" if args.bench else "mindgan.train"
+    return [msrun, f"--worker_num={args.workers * args.nodes}", f"--local_worker_num={args.workers}",
+            f"--node_rank={args.node_rank}", f"--master_addr={args.master_addr}",
+            f"--master_port={args.master_port}", f"--log_dir={args.log_dir}", "--join=True",
+            f"--cluster_time_out={timeout}", "--tail_worker_log=0",  # rank 0 on the console; all in log_dir
+            "python", "-m", module, *args.args]
+
+
+def worker_env() -> dict:
+    """msrun starts `python` from PATH: make it this interpreter, importing this copy of mindgan."""
+    env = dict(os.environ)
+    env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+    root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def failed_worker(log_dir: Path, pids: list[int], ranks: dict[int, str]) -> tuple[Path, str] | None:
+    """The log of the worker that failed first, and its last error line. msrun names the pid of the
+    worker that exited (`ranks` maps pids to RANK_ID, msrun's log name); failing that, the first log
+    with an error."""
+    for pid in pids:
+        log = log_dir / f"worker_{ranks.get(pid)}.log"
+        if pid in ranks and log.is_file():
+            lines = log.read_text(errors="replace").splitlines()
+            errors = [ln.removeprefix("error: ") for ln in lines if ln.startswith("error: ")]
+            return log, errors[-1] if errors else f"the worker (pid {pid}) was killed or crashed"
+    logs = sorted(log_dir.glob("worker_*.log"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
+    for log in logs:
+        lines = log.read_text(errors="replace").splitlines()
+        found = [ln for ln in lines if ln.startswith("error: ")] or \
+                [ln for ln in lines if re.match(r"^\w*(Error|Exception)\b", ln)]
+        if found:
+            return log, found[-1].removeprefix("error: ")
+    return None
+
+
+def worker_ranks(root: int) -> dict[int, str]:
+    """pid -> RANK_ID of msrun's worker processes under root."""
+    found = {}
+    for pid in _descendants(root):
+        try:
+            raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            env = dict(kv.split(b"=", 1) for kv in raw if b"=" in kv)
+        except OSError:
+            continue
+        if env.get(b"MS_ROLE") == b"MS_WORKER" and b"RANK_ID" in env:
+            found[pid] = env[b"RANK_ID"].decode()
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    """Child processes (transitively) of pid, from /proc: msrun's scheduler and workers."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def run_msrun(cmd: list[str], env: dict, log_dir: Path, workers: int) -> tuple[int, list[int], dict[int, str]]:
+    """Run msrun; its own messages go to log_dir/msrun.log. When a worker dies, msrun kills the other
+    workers but its scheduler can wait out a heartbeat or join timeout: end the job then, not minutes later."""
+    log_dir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    failed, pids, ranks = threading.Event(), [], {}
+
+    def pump():
+        with open(log_dir / "msrun.log", "a") as f:
+            for line in proc.stderr:
+                f.write(line)
+                f.flush()
+                dead = re.search(r"Worker process (\d+) exit with exception", line)
+                if dead:
+                    pids.append(int(dead.group(1)))
+                    failed.set()
+
+    reader = threading.Thread(target=pump, daemon=True)
+    reader.start()
+    try:
+        while proc.poll() is None:
+            if len(ranks) < workers:  # learn which pid is which rank while they run
+                ranks.update(worker_ranks(proc.pid))
+            if failed.wait(0.5):
+                deadline = time.time() + 5  # msrun's own clean-up first
+                while proc.poll() is None and time.time() < deadline:
+                    time.sleep(0.2)
+                for pid in [*_descendants(proc.pid), proc.pid] if proc.poll() is None else []:
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                break
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)  # msrun stops all workers on SIGINT
+        proc.wait()
+        raise
+    rc = proc.wait()
+    reader.join(timeout=5)
+    return (1 if failed.is_set() and rc == 0 else rc), pids, ranks
+
+
+@cli_entry
+def main(argv=None):
+    args = parse_args(argv)
+    if not args.args:
+        raise MindganError("nothing to run: give the training arguments after --, e.g. -- --model gan --epochs 5")
+    check_workers(args.workers, args.nodes, args.node_rank, train_device(args.args))
+    if args.node_rank == 0:
+        check_port(args.master_addr, args.master_port)
+    cmd = msrun_command(args)
+    if args.dry_run:
+        print(" ".join(cmd))
+        return 0
+    log_dir = Path(args.log_dir)
+    for old in log_dir.glob("worker_*.log"):  # a previous job's logs would be blamed for this one's failure
+        old.unlink()
+    print(f"mindgan: msrun with {args.workers * args.nodes} workers; logs in {log_dir}", flush=True)
+    rc, pids, ranks = run_msrun(cmd, worker_env(), log_dir, args.workers)
+    if rc != 0:
+        bad = failed_worker(log_dir, pids, ranks)
+        if bad:
+            raise MindganError(f"worker log {bad[0]} reports: {bad[1]} (the other workers were stopped)")
+        raise MindganError(f"the msrun job failed (exit {rc}); see {log_dir}/scheduler.log and {log_dir}/msrun.log")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
