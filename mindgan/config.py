@@ -36,9 +36,10 @@ SCHEMA: dict[str, tuple[type, object, str]] = {
     "ckpt_every": (int, 10, "save a checkpoint every N epochs (and always at the end)"),
     "keep_checkpoint_max": (int, 5, "checkpoints kept on disk (older ones are deleted)"),
     "max_steps": (int, 0, "stop each epoch after this many steps (0 = whole epoch); for quick runs"),
+    "steps_per_call": (int, 4, "training steps per compiled graph call (same numerics; fewer launches)"),
     "seed": (int, 2323, "seed for shuffling, noise and initialisation"),
     "num_workers": (int, 0, "dataset workers (0 = one per core)"),
-    "threads": (int, 0, "CPU op threads (0 = one per core)"),
+    "threads": (int, 0, "CPU op threads (0 = half the cores, at least 1)"),
     "eval_every": (int, 0, "evaluate samples every N epochs and at the end (0 = never): FID etc. to metrics.csv"),
     "eval_samples": (int, 500, "samples per evaluation during training (FID uses up to half the held-out set)"),
     "dp_batch": (str, "split_global", "under msrun: split_global (batch_size is the global batch, split over "

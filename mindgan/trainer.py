@@ -75,7 +75,8 @@ class Trainer:
         self._stop_signal = None
         # Callables (trainer, epoch) -> {name: number}, run after each epoch; results go to metrics.csv.
         self.epoch_metrics: list = []
-        self.last_batch = None  # (images, labels) last trained on, for metrics that need real images
+        self._multi: dict = {}  # k -> the compiled k-step graph
+        self.last_batch = None  # (images, labels) as numpy, last trained on, for metrics that need real images
         if cfg["d_accuracy_samples"]:
             from .metrics.discriminator import DAccuracy
 
@@ -126,10 +127,36 @@ class Trainer:
             """The tutorial's step: D update, then G update on the same latent batch."""
             return d_step(real, z, y), g_step(z, y)
 
-        self.g_apply = g_apply
+        self.g_apply, self.train_step_fn = g_apply, train_step
         self.train_step = ms.jit(train_step)
         self.d_step = ms.jit(d_step)
         self.g_step = ms.jit(g_step)
+
+    def _multi_step(self, k: int):
+        """One graph for k consecutive steps (inputs stacked on a leading axis of k), compiled on first use.
+
+        Same numerics as k calls of train_step; on 2 CPU cores it halves the MLP GAN's time per step,
+        most of which is the per-call overhead of launching a graph and waiting for its result.
+        """
+        if k not in self._multi:
+            step = self.train_step_fn
+
+            def multi(real, z, y):
+                out = ()
+                for i in range(k):  # unrolled at compile time
+                    loss_d, loss_g = step(real[i], z[i], y[i])
+                    out = out + (ops.stack((loss_d, loss_g)),)
+                return ops.stack(out)
+
+            self._multi[k] = ms.jit(multi)
+        return self._multi[k]
+
+    def train_steps(self, batches: list[dict]) -> list[tuple[float, float]]:
+        """Train on consecutive batches (numpy dicts); returns (loss_d, loss_g) per step."""
+        if len(batches) == 1 or self.cfg["n_critic"] > 1:
+            return [self.step_once(*(ms.Tensor(b[k]) for k in ("image", "latent_code", "label"))) for b in batches]
+        stacked = [ms.Tensor(np.stack([b[k] for b in batches])) for k in ("image", "latent_code", "label")]
+        return [tuple(map(float, row)) for row in self._multi_step(len(batches))(*stacked).asnumpy()]
 
     def step_once(self, real, z, y):
         """One training step; returns (loss_d, loss_g) as floats. loss_g is NaN on critic-only steps."""
@@ -249,33 +276,33 @@ class Trainer:
         last_ckpt, t_run, images_seen = None, time.time(), 0
         try:
             if not per_epoch:
-                iterator = dataset.create_dict_iterator(num_epochs=cfg["epochs"] - start_epoch + 1)
+                iterator = dataset.create_dict_iterator(num_epochs=cfg["epochs"] - start_epoch + 1,
+                                                        output_numpy=True)
             for epoch in range(start_epoch, cfg["epochs"] + 1):
                 if per_epoch:
                     dataset = dataset if epoch == start_epoch else limited(data(epoch))
-                    iterator = dataset.create_dict_iterator(num_epochs=1)
+                    iterator = dataset.create_dict_iterator(num_epochs=1, output_numpy=True)
                 self.epoch, skip = epoch, self.batch_in_epoch
                 rows, t0 = [], time.time()
                 bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch}/{cfg['epochs']}", unit="step",
                            disable=not self.progress, leave=False, dynamic_ncols=True)
-                for i, batch in enumerate(iterator):
-                    if i < skip:
-                        continue  # resumed mid-epoch: these batches were trained before the interruption
-                    loss_d, loss_g = self.step_once(batch["image"], batch["latent_code"], batch["label"])
-                    self.last_batch = (batch["image"], batch["label"])
-                    self.step += 1
-                    self.batch_in_epoch = i + 1
-                    images_seen += self.global_batch
-                    if not math.isfinite(loss_d) or (loss_g == loss_g and not math.isfinite(loss_g)):
-                        if main:
-                            log.append(rows)
-                        raise MindganError(f"loss became {loss_d if not math.isfinite(loss_d) else loss_g} at "
-                                           f"step {self.step} (epoch {epoch}); last good checkpoint: "
-                                           f"{last_ckpt or 'none'}. Lower the learning rate and --resume.")
-                    rows.append((epoch, self.step, f"{loss_d:.6g}", f"{loss_g:.6g}"))
+                for chunk in _chunks(enumerate(iterator), skip, cfg["steps_per_call"]):
+                    losses = self.train_steps([b for _, b in chunk])
+                    self.last_batch = (chunk[-1][1]["image"], chunk[-1][1]["label"])
+                    for (i, _), (loss_d, loss_g) in zip(chunk, losses):
+                        self.step += 1
+                        self.batch_in_epoch = i + 1
+                        images_seen += self.global_batch
+                        if not math.isfinite(loss_d) or (loss_g == loss_g and not math.isfinite(loss_g)):
+                            if main:
+                                log.append(rows)
+                            raise MindganError(f"loss became {loss_d if not math.isfinite(loss_d) else loss_g} "
+                                               f"at step {self.step} (epoch {epoch}); last good checkpoint: "
+                                               f"{last_ckpt or 'none'}. Lower the learning rate and --resume.")
+                        rows.append((epoch, self.step, f"{loss_d:.6g}", f"{loss_g:.6g}"))
                     bar.set_postfix(loss_d=f"{loss_d:.3f}", loss_g=f"{loss_g:.3f}",
-                                    img_s=f"{(i + 1 - skip) * self.global_batch / (time.time() - t0):.0f}")
-                    bar.update(1)
+                                    img_s=f"{(self.batch_in_epoch - skip) * self.global_batch / (time.time() - t0):.0f}")
+                    bar.update(len(chunk))
                     if self._stop_signal is not None:
                         break
                 bar.close()
@@ -321,6 +348,20 @@ class Trainer:
             outputs.append_metrics(self.out / "metrics.csv", epoch, metrics)
         print(f"epoch {epoch:4d}/{cfg['epochs']}  loss_d {_mean(rows, 2):.4f}  loss_g {_mean(rows, 3):.4f}  "
               f"{len(rows) * self.global_batch / max(seconds, 1e-9):.0f} img/s  {seconds:.1f}s", flush=True)
+
+
+def _chunks(numbered, skip: int, k: int):
+    """Group (index, batch) pairs into lists of up to k, leaving out the first `skip` (already trained)."""
+    chunk = []
+    for i, batch in numbered:
+        if i < skip:
+            continue
+        chunk.append((i, batch))
+        if len(chunk) == k:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _mean(rows: list, col: int) -> float:

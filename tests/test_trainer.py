@@ -114,3 +114,13 @@ def test_nan_loss_stops_with_the_step_named(tmp_path, tiny_mnist, over):
 
     with pytest.raises(MindganError, match=r"loss became .* at step \d+"):
         train(tmp_path, tiny_mnist, epochs=3, **over)
+
+
+@pytest.mark.parametrize("model", ["gan", "cgan"])
+def test_several_steps_per_graph_call_give_the_same_losses(tmp_path, tiny_mnist, model):
+    """The fast path (k steps unrolled in one jit graph) against one graph call per step."""
+    train(tmp_path, tiny_mnist, "plain", model=model, epochs=2, steps_per_call=1)
+    train(tmp_path, tiny_mnist, "fast", model=model, epochs=2, steps_per_call=3)  # 8 steps: 3 + 3 + 2
+    plain, fast = losses(tmp_path / "plain"), losses(tmp_path / "fast")
+    assert [r[:2] for r in plain] == [r[:2] for r in fast] and len(plain) == 16
+    np.testing.assert_allclose([r[2:] for r in plain], [r[2:] for r in fast], rtol=1e-5, atol=1e-6)

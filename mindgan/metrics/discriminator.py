@@ -26,7 +26,7 @@ class DAccuracy:
         if trainer.last_batch is None:
             return {}
         gan, D = trainer.gan, trainer.gan.discriminator
-        real, real_labels = (t[: self.n] for t in trainer.last_batch)
+        real, real_labels = (ms.Tensor(t[: self.n]) for t in trainer.last_batch)
         n = real.shape[0]
         noise = self.rng.standard_normal((n, *gan.latent_shape)).astype(np.float32)
         labels = self.rng.integers(0, self.classes, n).astype(np.int32)
