@@ -26,6 +26,13 @@ test:
 
 bench:
 	$(PY) -m mindgan.bench --model gan
+	$(PY) benchmarks/compare.py --model gan
+
+# Rewrite the companion notebooks from their template, then run them at their documented settings
+# (about 25 minutes on 2 cores) and keep the outputs.
+notebooks:
+	$(PY) notebooks/build_notebooks.py
+	$(PY) notebooks/run_notebooks.py
 
 clean:
 	rm -rf runs .pytest_cache

@@ -172,12 +172,13 @@ class Trainer:
     # --- sampling --------------------------------------------------------------------------------
     def sample(self, noise: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         """Generator output for given noise, in eval mode (BatchNorm uses its running statistics)."""
-        G = self.gan.generator
-        G.set_train(False)
-        z = ms.Tensor(noise, ms.float32)
-        out = G(z, ms.Tensor(labels, ms.int32)) if self.gan.conditional else G(z)
-        G.set_train(True)
-        return out.asnumpy()
+        from .generate import run_generator
+
+        self.gan.generator.set_train(False)
+        try:
+            return run_generator(self.gan, np.asarray(noise, np.float32), labels)
+        finally:
+            self.gan.generator.set_train(True)
 
     # --- checkpoints -----------------------------------------------------------------------------
     @property
@@ -239,7 +240,7 @@ class Trainer:
         passes), each epoch's shuffle and noise come from its own seed, so a resumed run sees exactly
         the batches an uninterrupted run would have seen.
         """
-        from tqdm.auto import tqdm
+        from tqdm import tqdm  # plain text: the same bar in terminals and in executed notebooks
 
         cfg, out, main = self.cfg, self.out, self.main
         if resume:

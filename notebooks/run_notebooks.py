@@ -1,0 +1,68 @@
+"""Execute the companion notebooks headless with nbclient and write their outputs back.
+
+    python notebooks/run_notebooks.py                 # all, at the settings in their parameter cells
+    python notebooks/run_notebooks.py 01_gan_mnist    # one
+    python notebooks/run_notebooks.py --set EPOCHS=1 --set MAX_STEPS=3 --out-dir /tmp/nb   # quick, elsewhere
+
+`--set NAME=VALUE` overrides a parameter (a Python literal) by inserting a cell after the one tagged
+`parameters`, as papermill does; the notebook itself is not changed.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+
+
+def with_parameters(nb, overrides: dict):
+    if not overrides:
+        return nb
+    idx = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+    src = "# injected parameters\n" + "\n".join(f"{k} = {v!r}" for k, v in overrides.items())
+    cell = nbformat.v4.new_code_cell(src)
+    cell.metadata["tags"] = ["injected-parameters"]
+    nb.cells.insert(idx + 1, cell)
+    return nb
+
+
+def execute(path: Path, overrides: dict, out_path: Path, timeout: int = 3600, cwd: Path = HERE) -> float:
+    nb = with_parameters(nbformat.read(path, as_version=4), overrides)
+    cwd.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out_path)
+    return time.time() - t0
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("names", nargs="*", help="notebook names (default: all)")
+    p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    p.add_argument("--out-dir", default=None, help="write executed notebooks here (default: in place)")
+    args = p.parse_args()
+    import ast
+
+    overrides = {}
+    for item in args.set:
+        k, _, v = item.partition("=")
+        try:
+            overrides[k] = ast.literal_eval(v)
+        except (ValueError, SyntaxError):
+            overrides[k] = v
+    paths = [HERE / f"{n.removesuffix('.ipynb')}.ipynb" for n in args.names] or sorted(HERE.glob("[0-9]*.ipynb"))
+    for path in paths:
+        out = Path(args.out_dir) / path.name if args.out_dir else path
+        seconds = execute(path, overrides, out, cwd=Path(args.out_dir) if args.out_dir else HERE)
+        print(f"{path.name}: ran in {seconds:.0f}s -> {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
