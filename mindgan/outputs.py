@@ -52,6 +52,11 @@ def truncate_csv(path: Path, keep) -> None:
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
         fields, rows = reader.fieldnames, [r for r in reader if keep(r)]
+    write_csv(path, fields, rows)
+
+
+def write_csv(path: Path, fields: list, rows: list[dict]) -> None:
+    """Write a whole CSV atomically (temp file + rename): a kill never leaves half a file."""
     tmp = path.with_suffix(".tmp")
     with open(tmp, "w", newline="") as f:
         w = csv.DictWriter(f, fields)
@@ -101,13 +106,7 @@ def append_metrics(path: Path, epoch: int, metrics: dict) -> None:
     new_fields = [k for k in row if k not in fields]
     if new_fields or not path.is_file():
         fields += new_fields
-        rows.append(row)
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "w", newline="") as f:
-            w = csv.DictWriter(f, fields)
-            w.writeheader()
-            w.writerows(rows)
-        os.replace(tmp, path)
+        write_csv(path, fields, rows + [row])
         return
     with open(path, "a", newline="") as f:
         csv.DictWriter(f, fields).writerow(row)
