@@ -240,101 +240,113 @@ class Trainer:
         passes), each epoch's shuffle and noise come from its own seed, so a resumed run sees exactly
         the batches an uninterrupted run would have seen.
         """
-        from tqdm import tqdm  # plain text: the same bar in terminals and in executed notebooks
-
-        cfg, out, main = self.cfg, self.out, self.main
-        if resume:
-            path = self.resume()
-            print(f"mindgan: resumed from {path} (epoch {self.epoch}, step {self.step})" if path else
-                  "mindgan: no checkpoint to resume from; starting fresh")
-            parallel.barrier()  # every rank has read the run folder before rank 0 changes it
-            if main:  # rows logged after the checkpoint (or before any) are redone: drop them, or they repeat
-                outputs.LossLog(out / "losses.csv").truncate_after(self.step)
-                done = self.epoch - (1 if self.batch_in_epoch else 0)
-                outputs.truncate_csv(out / "metrics.csv", lambda r: int(r["epoch"]) <= done)
-        if main:
-            (out / "images").mkdir(parents=True, exist_ok=True)
-            np.save(out / "fixed_noise.npy", self.fixed_noise)
-        log = outputs.LossLog(out / "losses.csv")
+        cfg = self.cfg
+        self._start(resume)
         start_epoch = self.epoch + (1 if self.batch_in_epoch == 0 else 0)
-        per_epoch = callable(data)
+        datasets = data if callable(data) else None
 
         def limited(dataset):
             if cfg["max_steps"] and dataset.get_dataset_size() > cfg["max_steps"]:
                 return dataset.take(cfg["max_steps"])
             return dataset
 
-        dataset = limited(data(start_epoch) if per_epoch else data)
+        dataset = limited(datasets(start_epoch) if datasets else data)
         steps = dataset.get_dataset_size()
         if steps == 0:
             raise MindganError("the dataset yields no whole batch: lower --batch-size")
+        if not datasets:
+            iterator = dataset.create_dict_iterator(num_epochs=cfg["epochs"] - start_epoch + 1, output_numpy=True)
         # One worker stops cleanly on a signal; several would stop at different steps and hang in the
         # gradient all-reduce, so under msrun a signal ends the job (resume from the last checkpoint).
         old_handlers = ({} if parallel.group_size() > 1 else
                         {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)})
         self.gan.generator.set_train(True)
         self.gan.discriminator.set_train(True)
-        last_ckpt, t_run, images_seen = None, time.time(), 0
+        self._last_ckpt, t_run, step0 = None, time.time(), self.step
         try:
-            if not per_epoch:
-                iterator = dataset.create_dict_iterator(num_epochs=cfg["epochs"] - start_epoch + 1,
-                                                        output_numpy=True)
             for epoch in range(start_epoch, cfg["epochs"] + 1):
-                if per_epoch:
-                    dataset = dataset if epoch == start_epoch else limited(data(epoch))
+                if datasets:
+                    dataset = dataset if epoch == start_epoch else limited(datasets(epoch))
                     iterator = dataset.create_dict_iterator(num_epochs=1, output_numpy=True)
-                self.epoch, skip = epoch, self.batch_in_epoch
-                rows, t0 = [], time.time()
-                bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch}/{cfg['epochs']}", unit="step",
-                           disable=not self.progress, leave=False, dynamic_ncols=True)
-                for chunk in _chunks(enumerate(iterator), skip, cfg["steps_per_call"]):
-                    losses = self.train_steps([b for _, b in chunk])
-                    self.last_batch = (chunk[-1][1]["image"], chunk[-1][1]["label"])
-                    for (i, _), (loss_d, loss_g) in zip(chunk, losses):
-                        self.step += 1
-                        self.batch_in_epoch = i + 1
-                        images_seen += self.global_batch
-                        if not math.isfinite(loss_d) or (loss_g == loss_g and not math.isfinite(loss_g)):
-                            if main:
-                                log.append(rows)
-                            raise MindganError(f"loss became {loss_d if not math.isfinite(loss_d) else loss_g} "
-                                               f"at step {self.step} (epoch {epoch}); last good checkpoint: "
-                                               f"{last_ckpt or 'none'}. Lower the learning rate and --resume.")
-                        rows.append((epoch, self.step, f"{loss_d:.6g}", f"{loss_g:.6g}"))
-                    bar.set_postfix(loss_d=f"{loss_d:.3f}", loss_g=f"{loss_g:.3f}",
-                                    img_s=f"{(self.batch_in_epoch - skip) * self.global_batch / (time.time() - t0):.0f}")
-                    bar.update(len(chunk))
-                    if self._stop_signal is not None:
-                        break
-                bar.close()
-                if main:
-                    log.append(rows)
+                t0 = time.time()
+                rows = self._train_epoch(iterator, epoch, steps)
                 if self._stop_signal is not None and self.batch_in_epoch < steps:
-                    last_ckpt = self.save_checkpoint()
-                    print(f"mindgan: interrupted (signal {self._stop_signal}) at step {self.step}; checkpoint "
-                          f"{last_ckpt}. Continue with the same command plus --resume.")
-                    return {"stopped": True, "signal": int(self._stop_signal), "epoch": epoch, "step": self.step,
-                            "checkpoint": str(last_ckpt)}
+                    return self._interrupted(epoch)  # mid-epoch: the checkpoint says where to continue
                 self.batch_in_epoch = 0
                 parallel.average_buffers(self.gan.generator, self.gan.discriminator)
-                if main:
+                if self.main:
                     self.end_of_epoch(epoch, rows, time.time() - t0)
                 if epoch % cfg["ckpt_every"] == 0 or epoch == cfg["epochs"] or self._stop_signal is not None:
-                    last_ckpt = self.save_checkpoint()
+                    self._last_ckpt = self.save_checkpoint()
                 if self._stop_signal is not None:
-                    print(f"mindgan: interrupted (signal {self._stop_signal}) after epoch {epoch}; "
-                          f"checkpoint {last_ckpt}. "
-                          f"Continue with the same command plus --resume.")
-                    return {"stopped": True, "signal": int(self._stop_signal), "epoch": epoch, "step": self.step,
-                            "checkpoint": str(last_ckpt)}
+                    return self._interrupted(epoch, saved=True)
         finally:
             for s, h in old_handlers.items():
                 signal.signal(s, h)
-        if main:
-            outputs.gif(sorted((out / "images").glob("epoch_*.png")), out / "progress.gif")
+        if self.main:
+            outputs.gif(sorted((self.out / "images").glob("epoch_*.png")), self.out / "progress.gif")
         seconds = time.time() - t_run
-        return {"stopped": False, "epoch": self.epoch, "step": self.step, "checkpoint": str(last_ckpt),
-                "seconds": seconds, "images_per_s": images_seen / max(seconds, 1e-9)}
+        return {"stopped": False, "epoch": self.epoch, "step": self.step, "checkpoint": str(self._last_ckpt),
+                "seconds": seconds, "images_per_s": (self.step - step0) * self.global_batch / max(seconds, 1e-9)}
+
+    def _start(self, resume: bool) -> None:
+        """Resume if asked (trimming logs back to the checkpoint), and write the run's fixed noise."""
+        out = self.out
+        if resume:
+            path = self.resume()
+            print(f"mindgan: resumed from {path} (epoch {self.epoch}, step {self.step})" if path else
+                  "mindgan: no checkpoint to resume from; starting fresh")
+            parallel.barrier()  # every rank has read the run folder before rank 0 changes it
+            if self.main:  # rows logged after the checkpoint (or before any) are redone: drop them, or they repeat
+                outputs.LossLog(out / "losses.csv").truncate_after(self.step)
+                done = self.epoch - (1 if self.batch_in_epoch else 0)
+                outputs.truncate_csv(out / "metrics.csv", lambda r: int(r["epoch"]) <= done)
+        if self.main:
+            (out / "images").mkdir(parents=True, exist_ok=True)
+            np.save(out / "fixed_noise.npy", self.fixed_noise)
+
+    def _train_epoch(self, iterator, epoch: int, steps: int) -> list[tuple]:
+        """One epoch (from batch_in_epoch on, after a mid-epoch resume); returns its CSV rows, also logged.
+
+        Stops early, after the current graph call, when a signal arrived.
+        """
+        from tqdm import tqdm  # plain text: the same bar in terminals and in executed notebooks
+
+        cfg, skip = self.cfg, self.batch_in_epoch
+        self.epoch, rows, t0 = epoch, [], time.time()
+        bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch}/{cfg['epochs']}", unit="step",
+                   disable=not self.progress, leave=False, dynamic_ncols=True)
+        try:
+            for chunk in _chunks(enumerate(iterator), skip, cfg["steps_per_call"]):
+                losses = self.train_steps([b for _, b in chunk])
+                self.last_batch = (chunk[-1][1]["image"], chunk[-1][1]["label"])
+                for (i, _), (loss_d, loss_g) in zip(chunk, losses):
+                    self.step, self.batch_in_epoch = self.step + 1, i + 1
+                    if not math.isfinite(loss_d) or (loss_g == loss_g and not math.isfinite(loss_g)):
+                        raise MindganError(f"loss became {loss_d if not math.isfinite(loss_d) else loss_g} "
+                                           f"at step {self.step} (epoch {epoch}); last good checkpoint: "
+                                           f"{self._last_ckpt or 'none'}. Lower the learning rate and --resume.")
+                    rows.append((epoch, self.step, f"{loss_d:.6g}", f"{loss_g:.6g}"))
+                done = (self.batch_in_epoch - skip) * self.global_batch
+                bar.set_postfix(loss_d=f"{loss_d:.3f}", loss_g=f"{loss_g:.3f}", img_s=f"{done / (time.time() - t0):.0f}")
+                bar.update(len(chunk))
+                if self._stop_signal is not None:
+                    break
+        finally:
+            bar.close()
+            if self.main:
+                outputs.LossLog(self.out / "losses.csv").append(rows)
+        return rows
+
+    def _interrupted(self, epoch: int, saved: bool = False) -> dict:
+        """Stopped by a signal: make sure a checkpoint holds this point, and say how to continue."""
+        if not saved:
+            self._last_ckpt = self.save_checkpoint()
+        where = f"at step {self.step}" if self.batch_in_epoch else f"after epoch {epoch}"
+        print(f"mindgan: interrupted (signal {self._stop_signal}) {where}; checkpoint {self._last_ckpt}. "
+              f"Continue with the same command plus --resume.")
+        return {"stopped": True, "signal": int(self._stop_signal), "epoch": epoch, "step": self.step,
+                "checkpoint": str(self._last_ckpt)}
 
     def end_of_epoch(self, epoch: int, rows: list, seconds: float) -> None:
         cfg = self.cfg

@@ -31,13 +31,39 @@ def with_parameters(nb, overrides: dict):
     return nb
 
 
+def _last_drawn(line: str) -> str:
+    """The last state of a line redrawn with carriage returns (a bar cleared at its end keeps its 100%)."""
+    drawn = [seg for seg in line.split("\r") if seg.strip()]
+    return drawn[-1] if drawn else ""
+
+
+def squash_streams(nb):
+    """Merge consecutive stream outputs and keep what a terminal shows after each carriage return, so a
+    progress bar is stored as its final state rather than as every redraw."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for out in cell.outputs:
+            if out.output_type == "stream" and merged and merged[-1].output_type == "stream" \
+                    and merged[-1].name == out.name:
+                merged[-1].text += out.text
+            else:
+                merged.append(out)
+        for out in merged:
+            if out.output_type == "stream":
+                out.text = "\n".join(_last_drawn(line) for line in out.text.split("\n"))
+        cell.outputs = [o for o in merged if o.output_type != "stream" or o.text.strip()]
+    return nb
+
+
 def execute(path: Path, overrides: dict, out_path: Path, timeout: int = 3600, cwd: Path = HERE) -> float:
     nb = with_parameters(nbformat.read(path, as_version=4), overrides)
     cwd.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, out_path)
+    nbformat.write(squash_streams(nb), out_path)
     return time.time() - t0
 
 
