@@ -31,7 +31,7 @@ bench:
 # Rewrite the companion notebooks from their template, then run them at their documented settings
 # (about 25 minutes on 2 cores) and keep the outputs.
 notebooks:
-	$(PY) notebooks/build_notebooks.py
+	$(PY) notebooks/build_notebooks.py --force
 	$(PY) notebooks/run_notebooks.py
 
 clean:

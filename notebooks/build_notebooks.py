@@ -1,6 +1,7 @@
 """Write the companion notebooks (one per seed tutorial) from one template, so they never drift apart.
 
-    python notebooks/build_notebooks.py      # rewrites notebooks/*.ipynb (without outputs)
+    python notebooks/build_notebooks.py      # writes notebooks/*.ipynb that hold no outputs yet
+    python notebooks/build_notebooks.py --force   # rewrites all (their outputs are gone until run again)
     make notebooks                           # then executes them at their documented settings
 
 Each notebook tells its tutorial's story with the package doing the work: data, networks, the jit step,
@@ -30,7 +31,7 @@ NOTEBOOKS = {
                  "10 epochs, a row of 16 samples",
         cli="python -m mindgan.train --model minimal"),
     "03_dcgan_faces": dict(
-        model="dcgan", seed="002", data="auto", epochs=10, config="dcgan_emoji_small.yaml",
+        model="dcgan", seed="002", data="auto", epochs=40, config="dcgan_emoji_small.yaml",
         title="DCGAN: generating faces (anime faces in the tutorial, emoji offline)",
         tutorial="the MindSpore tutorial *DCGAN anime faces* (seed 002): Conv2dTranspose generator and Conv2d "
                  "discriminator with BatchNorm, Normal(0, 0.02) init, batch 128, Adam 2e-4 beta1 0.5, and a GIF of "
@@ -270,11 +271,17 @@ _ = evaluate(["--ckpt", str(ckpt), "--num", str(EVAL_NUM), "--device", DEVICE])
 
 
 def main():
-    for name, spec in NOTEBOOKS.items():
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("names", nargs="*", help="notebooks to write (default: all)")
+    p.add_argument("--force", action="store_true", help="also replace notebooks that hold a run's outputs")
+    args = p.parse_args()
+    for name in args.names or NOTEBOOKS:
         path = HERE / f"{name}.ipynb"
-        nbf.write(build(name, spec), path)
+        if path.is_file() and not args.force and any(
+                c.get("outputs") for c in nbf.read(path, as_version=4).cells if c.cell_type == "code"):
+            print(f"kept {path.name}: it holds the outputs of a run (--force replaces it)")
+            continue
+        nbf.write(build(name, NOTEBOOKS[name]), path)
         print("wrote", path)
-
-
-if __name__ == "__main__":
-    main()
