@@ -285,3 +285,7 @@ def main():
             continue
         nbf.write(build(name, NOTEBOOKS[name]), path)
         print("wrote", path)
+
+
+if __name__ == "__main__":
+    main()
