@@ -13,6 +13,10 @@ install:
 train:
 	$(PY) -m mindgan.train --model gan --epochs $(EPOCHS) --out runs/gan-mnist
 
+# DCGAN on the offline emoji with the CPU-sized recipe (32x32, half-width nets).
+train-dcgan:
+	$(PY) -m mindgan.train --config configs/dcgan_emoji_small.yaml --out runs/dcgan_emoji_small
+
 # The same run on WORKERS data-parallel workers through MindSpore's msrun (see docs/parallel.md).
 WORKERS ?= 2
 train-dp:
