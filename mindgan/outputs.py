@@ -143,7 +143,7 @@ def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discrim
     plt.close(fig)
 
 
-def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000, max_frames: int = 40, max_side: int = 320) -> None:
+def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000, max_frames: int = 12, max_side: int = 256) -> None:
     """An animated GIF of the per-epoch grids (the DCGAN tutorial's dcgan.gif)."""
     if not frames:
         return
