@@ -10,9 +10,6 @@ import mindspore as ms
 
 from .errors import MindganError
 
-PREFIXES = {"generator": "generator.", "discriminator": "discriminator.", "optim_g": "optim_g.",
-            "optim_d": "optim_d."}
-
 
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()

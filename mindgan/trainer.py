@@ -127,7 +127,7 @@ class Trainer:
             """The tutorial's step: D update, then G update on the same latent batch."""
             return d_step(real, z, y), g_step(z, y)
 
-        self.g_apply, self.train_step_fn = g_apply, train_step
+        self.train_step_fn = train_step  # the plain step, unrolled k times by _multi_step
         self.train_step = ms.jit(train_step)
         self.d_step = ms.jit(d_step)
         self.g_step = ms.jit(g_step)
