@@ -7,6 +7,7 @@ symbolic links with only the good images under one class folder, so the dataset 
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -115,11 +116,22 @@ def prepare(root: Path, image_size: int, bad_images: str, cache: Path) -> tuple[
     """Check an image folder; return (the root ImageFolderDataset should read, number of images).
 
     bad_images: "error" stops at the first unreadable or too-small image, naming it; "skip" leaves them
-    out and says how many.
+    out and says how many. A training run builds its pipeline every epoch; the scan (every file opened)
+    is done once per folder state, not once per epoch.
     """
     root = Path(root)
     if not root.is_dir():
         raise MindganError(f"image folder {root} does not exist")
+    return _prepare(root, image_size, bad_images, Path(cache), _state(root))
+
+
+def _state(root: Path) -> tuple:
+    """Modification times of the folder and its sub-folders: they change when files come or go."""
+    return tuple(p.stat().st_mtime_ns for p in [root, *sorted(d for d in root.iterdir() if d.is_dir())])
+
+
+@functools.lru_cache(maxsize=8)
+def _prepare(root: Path, image_size: int, bad_images: str, cache: Path, state: tuple) -> tuple[Path, int]:
     result = scan(root, image_size)
     if bad_images not in ("error", "skip"):
         raise MindganError(f"bad_images must be 'error' or 'skip', not {bad_images!r}")
