@@ -51,6 +51,28 @@ def _shards(num_shards: int | None, shard_id: int | None) -> dict:
     return {} if num_shards is None else {"num_shards": num_shards, "shard_id": shard_id or 0}
 
 
+def _split_folder(loc: Location, split: str):
+    folder = loc.train if split == "train" else loc.test
+    if folder is None:
+        raise MindganError(f"data source {loc.source} has no {split} split")
+    return folder
+
+
+def _check_whole_batch(n: int, batch_size: int, folder, drop_remainder: bool) -> None:
+    if drop_remainder and n < batch_size:
+        raise MindganError(f"batch size {batch_size} is larger than the {n} images in {folder}: nothing to "
+                           f"train on with whole batches; use --batch-size {max(1, n)} or less")
+
+
+def _batch_with_latent(data, batch_size: int, drop_remainder: bool, workers: int, latent, seed: int,
+                       num_shards, shard_id):
+    """Whole batches, then the latent column: one worker for it keeps its random stream, and so the run,
+    reproducible."""
+    data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
+    return data.map(LatentColumn(latent, seed, num_shards, shard_id), input_columns="label",
+                    output_columns=["label", "latent_code"], num_parallel_workers=1)
+
+
 def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_range: str = "tanh",
           split: str = "train", shuffle: bool = True, num_workers: int = 0, drop_remainder: bool = True,
           image_size: int = 28, num_shards: int | None = None, shard_id: int | None = None):
@@ -64,13 +86,8 @@ def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_ran
     import mindspore.dataset.vision as vision
     from mindspore import dtype as mstype
 
-    folder = loc.train if split == "train" else loc.test
-    if folder is None:
-        raise MindganError(f"data source {loc.source} has no {split} split")
-    n = idx.check_split(folder, split) // (num_shards or 1)
-    if drop_remainder and n < batch_size:
-        raise MindganError(f"batch size {batch_size} is larger than the {n} images in {folder}: nothing to "
-                           f"train on with whole batches; use --batch-size {max(1, n)} or less")
+    folder = _split_folder(loc, split)
+    _check_whole_batch(idx.check_split(folder, split) // (num_shards or 1), batch_size, folder, drop_remainder)
     workers = num_workers or min(cpu_cores(), 8)
     ds.config.set_seed(seed)
     data = ds.MnistDataset(str(folder), usage=split, shuffle=shuffle, num_parallel_workers=workers,
@@ -80,11 +97,7 @@ def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_ran
         image_ops.insert(0, vision.Resize(image_size))
     data = data.map(image_ops, input_columns="image", num_parallel_workers=workers)
     data = data.map(transforms.TypeCast(mstype.int32), input_columns="label", num_parallel_workers=workers)
-    data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
-    # One worker for the latent column keeps its random stream, and so the run, reproducible.
-    data = data.map(LatentColumn(latent_size, seed, num_shards, shard_id), input_columns="label",
-                    output_columns=["label", "latent_code"], num_parallel_workers=1)
-    return data
+    return _batch_with_latent(data, batch_size, drop_remainder, workers, latent_size, seed, num_shards, shard_id)
 
 
 def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range: str = "tanh",
@@ -103,14 +116,9 @@ def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range:
     from .imagefolder import EXTENSIONS, DecodeRGB, prepare
     from .sources import cache_root
 
-    folder = loc.train if split == "train" else loc.test
-    if folder is None:
-        raise MindganError(f"data source {loc.source} has no {split} split")
+    folder = _split_folder(loc, split)
     root, n = prepare(Path(folder), image_size, bad_images, cache_root())
-    n //= num_shards or 1
-    if drop_remainder and n < batch_size:
-        raise MindganError(f"batch size {batch_size} is larger than the {n} images in {folder}: nothing to "
-                           f"train on with whole batches; use --batch-size {max(1, n)} or less")
+    _check_whole_batch(n // (num_shards or 1), batch_size, folder, drop_remainder)
     workers = num_workers or min(cpu_cores(), 8)  # the tutorial's 4 is an error on 2 cores
     ds.config.set_seed(seed)
     data = ds.ImageFolderDataset(str(root), shuffle=shuffle, decode=False, extensions=EXTENSIONS,
@@ -118,10 +126,7 @@ def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range:
     image_ops = [DecodeRGB(channels), vision.Resize(image_size), vision.CenterCrop(image_size),
                  value_range_ops(value_range, channels), vision.HWC2CHW()]
     data = data.map(image_ops, input_columns="image", num_parallel_workers=workers)
-    data = data.batch(batch_size, drop_remainder=drop_remainder, num_parallel_workers=workers)
-    data = data.map(LatentColumn(latent_shape, seed, num_shards, shard_id), input_columns="label",
-                    output_columns=["label", "latent_code"], num_parallel_workers=1)
-    return data
+    return _batch_with_latent(data, batch_size, drop_remainder, workers, latent_shape, seed, num_shards, shard_id)
 
 
 def real_images(loc: Location, split: str, count: int, value_range: str = "tanh") -> np.ndarray:
