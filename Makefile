@@ -2,7 +2,7 @@
 PY ?= .venv/bin/python
 EPOCHS ?= 30
 
-.PHONY: install train train-dp train-dcgan test bench notebooks data clean
+.PHONY: install train train-dp train-dcgan test test-fast bench notebooks data clean
 
 install:
 	python3 -m venv .venv
@@ -25,8 +25,12 @@ train-dp:
 data:
 	$(PY) -m mindgan.data fetch mnist
 
+# The whole suite (what CI runs), and the unit tier for a quick loop while working.
 test:
 	$(PY) -m pytest -q
+
+test-fast:
+	$(PY) -m pytest -q -m "not slow"
 
 bench:
 	$(PY) -m mindgan.bench --model gan

@@ -58,7 +58,7 @@ def worker(variant: str, model: str, batch: int, steps: int, warmup: int) -> dic
 
         import numpy as np
         from mindgan import config, device
-        from mindgan.trainer import Trainer
+        from mindgan.training import Trainer
 
         device.setup("CPU")
         cfg = config.load(model=model, overrides={"batch_size": batch})
@@ -68,7 +68,7 @@ def worker(variant: str, model: str, batch: int, steps: int, warmup: int) -> dic
         batches = [{"image": rng.uniform(-1, 1, (batch, *trainer.gan.image_shape)).astype(np.float32),
                     "latent_code": rng.standard_normal((batch, *trainer.gan.latent_shape)).astype(np.float32),
                     "label": rng.integers(0, 10, batch).astype(np.int32)} for _ in range(k)]
-        res = time_step(lambda: trainer.train_steps(batches), max(1, steps // k), warmup)
+        res = time_step(lambda: trainer.schedule.run(batches, trainer.state.step), max(1, steps // k), warmup)
         return {**res, "ms": res["ms"] / k, "min_ms": res["min_ms"] / k}  # per step, k steps per graph call
     if variant == "pytorch":
         from torch_steps import torch_step

@@ -16,7 +16,7 @@ def time_steps(trainer, batches: list[dict], steps: int, warmup: int = 2) -> dic
     """Compile time (first call) and median/min ms per step, calling the trainer as training does:
     `steps_per_call` batches per compiled graph call."""
     def call():
-        trainer.train_steps(batches)
+        trainer.schedule.run(batches, trainer.state.step)
 
     k = len(batches)
     t0 = time.perf_counter()
@@ -51,7 +51,8 @@ def peak_memory_mb() -> float:
 
 @cli_entry
 def main(argv=None):
-    from .run import add_run_args, build_dataset, config_from_args
+    from .api import build_dataset
+    from .cli import add_run_args, config_from_args
 
     p = argparse.ArgumentParser(prog="python -m mindgan.bench", description=__doc__)
     add_run_args(p)
@@ -59,13 +60,13 @@ def main(argv=None):
     p.add_argument("--batches", type=int, default=50, help="batches for the pipeline timing (default 50)")
     args = p.parse_args(argv)
     from . import device, parallel
-    from .trainer import Trainer
+    from .training import Trainer
 
     cfg = config_from_args(args)
     name = device.setup(args.device, cfg["threads"])
     workers = parallel.init()  # under msrun (python -m mindgan.launch --bench): every worker times its shard
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(cfg, tmp, progress=False)
+        trainer = Trainer(cfg, tmp, progress=False, hooks=[])
         dataset, loc = build_dataset(cfg, trainer.gan)
         it = dataset.create_dict_iterator(num_epochs=1, output_numpy=True)
         k = max(1, min(cfg["steps_per_call"], dataset.get_dataset_size()))

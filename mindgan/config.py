@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
@@ -11,55 +13,86 @@ from .errors import MindganError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 
-# Every key a recipe may set: name -> (type, default, help). Recipes set what their tutorial sets.
-SCHEMA: dict[str, tuple[type, object, str]] = {
-    "model": (str, "gan", "model name in the registry"),
-    "data": (str, "auto", "data source name (see `python -m mindgan.data list`) or a folder path"),
-    "bad_images": (str, "error", "unreadable or too-small files in an image folder: error (name the first) or skip"),
-    "image_size": (int, 28, "side of the square training images"),
-    "channels": (int, 1, "image channels"),
-    "latent_size": (int, 100, "length of the generator's noise vector"),
-    "num_classes": (int, 10, "classes for conditional models"),
-    "batch_size": (int, 128, "images per training step"),
-    "epochs": (int, 200, "passes over the training data"),
-    "lr_g": (float, 2e-4, "generator Adam learning rate"),
-    "lr_d": (float, 2e-4, "discriminator Adam learning rate"),
-    "beta1": (float, 0.5, "Adam beta1"),
-    "beta2": (float, 0.999, "Adam beta2"),
-    "loss": (str, "bce", "adversarial loss: bce (with a Sigmoid discriminator) or wgan_gp"),
-    "d_loss_scale": (float, 1.0, "factor on the discriminator's real+fake loss (the DCGAN tutorial uses 0.5)"),
-    "n_critic": (int, 1, "discriminator steps per generator step"),
-    "gp_weight": (float, 10.0, "gradient-penalty weight (wgan_gp)"),
-    "grid_rows": (int, 5, "rows of the per-epoch fixed-noise grid"),
-    "grid_cols": (int, 5, "columns of the per-epoch fixed-noise grid"),
-    "d_accuracy_samples": (int, 0, "log D's accuracy on this many real and fake images each epoch (bce; 0 = off)"),
-    "ckpt_every": (int, 10, "save a checkpoint every N epochs (and always at the end)"),
-    "keep_checkpoint_max": (int, 5, "checkpoints kept on disk (older ones are deleted)"),
-    "max_steps": (int, 0, "stop each epoch after this many steps (0 = whole epoch); for quick runs"),
-    "steps_per_call": (int, 4, "training steps per compiled graph call (same numerics; fewer launches)"),
-    "seed": (int, 2323, "seed for shuffling, noise and initialisation"),
-    "num_workers": (int, 0, "dataset workers (0 = one per core)"),
-    "threads": (int, 0, "CPU op threads (0 = half the cores, at least 1)"),
-    "eval_every": (int, 0, "evaluate samples every N epochs and at the end (0 = never): FID etc. to metrics.csv"),
-    "eval_samples": (int, 500, "samples per evaluation during training (FID uses up to half the held-out set)"),
-    "dp_batch": (str, "split_global", "under msrun: split_global (batch_size is the global batch, split over "
-                 "workers) or per_worker (each worker takes batch_size)"),
-    "dp_lr": (str, "keep", "under msrun: keep the learning rates, or linear (scale by global batch / batch_size)"),
-    "model_args": (dict, {}, "model-specific settings, e.g. {ngf: 64}"),
+# Every key a recipe may set: name -> Key(type, default, help, bounds or choices). Recipes set what their
+# tutorial sets; every value is checked against its bounds before anything is built or written.
+@dataclass(frozen=True)
+class Key:
+    type: type
+    default: object
+    help: str
+    min: float | None = None
+    max: float | None = None
+    choices: tuple | None = None
+
+
+SCHEMA: dict[str, Key] = {
+    "model": Key(str, "gan", "model name in the registry"),
+    "data": Key(str, "auto", "data source name (see `python -m mindgan.data list`) or a folder path"),
+    "bad_images": Key(str, "error", "unreadable or too-small files in an image folder: error (name the first) or skip",
+                      choices=("error", "skip")),
+    "image_size": Key(int, 28, "side of the square training images", 4, 1024),
+    "channels": Key(int, 1, "image channels", choices=(1, 3)),
+    "latent_size": Key(int, 100, "length of the generator's noise vector", 1, 4096),
+    "num_classes": Key(int, 10, "classes for conditional models", 1, 10000),
+    "batch_size": Key(int, 128, "images per training step", 1, 65536),
+    "epochs": Key(int, 200, "passes over the training data", 1, 1000000),
+    "lr_g": Key(float, 2e-4, "generator Adam learning rate", 0.0, 10.0),
+    "lr_d": Key(float, 2e-4, "discriminator Adam learning rate", 0.0, 10.0),
+    "beta1": Key(float, 0.5, "Adam beta1", 0.0, 0.999999),
+    "beta2": Key(float, 0.999, "Adam beta2", 0.0, 0.999999),
+    "loss": Key(str, "bce", "adversarial loss: bce (with a Sigmoid discriminator) or wgan_gp", choices=("bce", "wgan_gp")),
+    "schedule": Key(str, "d_then_g", "update order: d_then_g (D on G(z), then G; the MLP GAN tutorials) or g_then_d "
+                    "(G first, then D on the images G just made; the DCGAN tutorial)", choices=("d_then_g", "g_then_d")),
+    "d_loss_scale": Key(float, 1.0, "factor on the discriminator's real+fake loss (the DCGAN tutorial uses 0.5)", 0.0, 100.0),
+    "n_critic": Key(int, 1, "discriminator steps per generator step", 1, 100),
+    "gp_weight": Key(float, 10.0, "gradient-penalty weight (wgan_gp)", 0.0, 1e6),
+    "ema": Key(float, 0.0, "decay of an exponential moving average of G's weights (0 = off; e.g. 0.999); "
+               "generate and evaluate use the average when present", 0.0, 0.999999),
+    "grid_rows": Key(int, 5, "rows of the per-epoch fixed-noise grid", 1, 100),
+    "grid_cols": Key(int, 5, "columns of the per-epoch fixed-noise grid", 1, 100),
+    "d_accuracy_samples": Key(int, 0, "log D's accuracy on this many real and fake images each epoch (bce; 0 = off)",
+                              0, 100000),
+    "ckpt_every": Key(int, 10, "save a checkpoint every N epochs (and always at the end)", 1, 1000000),
+    "keep_checkpoint_max": Key(int, 5, "checkpoints kept on disk (older ones are deleted)", 1, 100000),
+    "max_steps": Key(int, 0, "stop each epoch after this many steps (0 = whole epoch); for quick runs", 0, 10**9),
+    "steps_per_call": Key(int, 4, "training steps per compiled graph call (same numerics; fewer launches)", 1, 64),
+    "seed": Key(int, 2323, "seed for shuffling, noise and initialisation", 0, 2**31 - 1),
+    "num_workers": Key(int, 0, "dataset workers (0 = one per core)", 0, 256),
+    "threads": Key(int, 0, "CPU op threads (0 = half the cores, at least 1)", 0, 1024),
+    "eval_every": Key(int, 0, "evaluate samples every N epochs and at the end (0 = never): FID etc. to metrics.csv",
+                      0, 1000000),
+    "eval_samples": Key(int, 500, "samples per evaluation during training (FID uses up to half the held-out set)",
+                        10, 100000),
+    "dp_batch": Key(str, "split_global", "under msrun: split_global (batch_size is the global batch, split over "
+                    "workers) or per_worker (each worker takes batch_size)", choices=("split_global", "per_worker")),
+    "dp_lr": Key(str, "keep", "under msrun: keep the learning rates, or linear (scale by global batch / batch_size)",
+                 choices=("keep", "linear")),
+    "model_args": Key(dict, {}, "model-specific settings, e.g. {ngf: 64} (see --list-models)"),
 }
+
+# Keys a --resume may change: where the data is, how long and how often; never what is trained or how.
+RESUMABLE = ("data", "epochs", "ckpt_every", "keep_checkpoint_max", "max_steps", "steps_per_call", "num_workers", "threads",
+             "eval_every", "eval_samples", "d_accuracy_samples", "bad_images")
 
 
 def defaults() -> dict:
-    return {k: copy.deepcopy(v[1]) for k, v in SCHEMA.items()}
+    return {k: copy.deepcopy(v.default) for k, v in SCHEMA.items()}
 
 
 def _check_type(key: str, value, source: str):
-    typ = SCHEMA[key][0]
+    spec = SCHEMA[key]
+    typ = spec.type
     if typ is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
+        value = float(value)
     if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
         raise MindganError(f"{source}: key {key!r} must be {typ.__name__}, got {type(value).__name__} "
                            f"({value!r})")
+    if spec.choices is not None and value not in spec.choices:
+        raise MindganError(f"{source}: key {key!r} must be one of {', '.join(map(str, spec.choices))}, got {value!r}")
+    if typ is float and not math.isfinite(value):
+        raise MindganError(f"{source}: key {key!r} must be a finite number, got {value!r}")
+    if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
+        raise MindganError(f"{source}: key {key!r} must be between {spec.min:g} and {spec.max:g}, got {value!r}")
     return value
 
 
@@ -91,7 +124,7 @@ def recipe_path(model: str) -> Path:
     """The default recipe of a model: configs/<model>_*.yaml named in the registry."""
     from .models import get_model
 
-    return CONFIG_DIR / get_model(model).default_config
+    return CONFIG_DIR / get_model(model).recipe
 
 
 def load(model: str | None = None, path: str | Path | None = None, overrides: dict | None = None) -> dict:
@@ -105,19 +138,27 @@ def load(model: str | None = None, path: str | Path | None = None, overrides: di
     extra = validate(overrides or {}, "command line")
     cfg["model_args"] = {**cfg["model_args"], **extra.pop("model_args", {})}
     cfg.update(extra)
-    if cfg["batch_size"] < 1 or cfg["epochs"] < 1:
-        raise MindganError("batch_size and epochs must be at least 1")
+    check(cfg)
     return cfg
+
+
+def check(cfg: dict) -> None:
+    """What no single key can say: the model's contract, and sizes that must fit together."""
+    from .models import check_config
+
+    if cfg["lr_g"] <= 0 or cfg["lr_d"] <= 0:
+        raise MindganError(f"learning rates must be above 0 (lr_g {cfg['lr_g']}, lr_d {cfg['lr_d']})")
+    check_config(cfg)
 
 
 def add_override_args(parser: argparse.ArgumentParser) -> None:
     """One --flag per scalar schema key (`batch_size` -> `--batch-size`)."""
     group = parser.add_argument_group("config overrides (any recipe key)")
-    for key, (typ, _, help_) in SCHEMA.items():
-        if key in ("model", "data") or typ is dict:
+    for key, spec in SCHEMA.items():
+        if key in ("model", "data") or spec.type is dict:
             continue
-        group.add_argument("--" + key.replace("_", "-"), dest="cfg_" + key, type=typ, default=None,
-                           metavar=typ.__name__.upper(), help=help_)
+        group.add_argument("--" + key.replace("_", "-"), dest="cfg_" + key, type=spec.type, default=None,
+                           metavar=spec.type.__name__.upper(), help=spec.help)
     group.add_argument("--set", dest="cfg_set", action="append", default=[], metavar="KEY=VALUE",
                        help="set any key, YAML value syntax; model_args.ngf=32 sets one model argument")
 
@@ -128,7 +169,11 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
         key, sep, text = item.partition("=")
         if not sep:
             raise MindganError(f"--set {item!r}: expected KEY=VALUE")
-        value = yaml.safe_load(text)
+        try:
+            value = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise MindganError(f"--set {item!r}: the value is not valid YAML (quote strings, e.g. "
+                               f"--set {key}='\"text\"', lists as [1, 2])") from None
         if key.startswith("model_args."):
             out.setdefault("model_args", {})[key.split(".", 1)[1]] = value
         else:

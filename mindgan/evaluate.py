@@ -24,7 +24,7 @@ from .errors import MindganError, cli_entry
 
 
 def parse_train_args(argv):
-    from .run import add_device_arg
+    from .cli import add_device_arg
 
     p = argparse.ArgumentParser(prog="python -m mindgan.evaluate train-classifier",
                                 description="Train the LeNet digit classifier on a source's training split "
@@ -37,7 +37,7 @@ def parse_train_args(argv):
 
 
 def parse_eval_args(argv):
-    from .run import add_device_arg
+    from .cli import add_device_arg
 
     p = argparse.ArgumentParser(prog="python -m mindgan.evaluate", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -95,7 +95,8 @@ def evaluate(args) -> tuple[dict, Path]:
 
     labels, what = None, {}
     if args.ckpt:
-        from .generate import load_generator
+        from .api import load_generator
+        from .models import get_model
 
         gan, meta = load_generator(args.ckpt)
         cfg = meta["config"]
@@ -105,7 +106,7 @@ def evaluate(args) -> tuple[dict, Path]:
             judge = report.ImageJudge(report.real_image_folder(args.real, args.num, tuple(gan.image_shape)),
                                       args.real)
         else:
-            loc = sources.resolve(args.data or cfg.get("data", "auto"), gan.data_kind)
+            loc = sources.resolve(args.data or cfg.get("data", "auto"), get_model(meta["model"]).data)
             judge = report.judge_for(gan, loc, args.num)
         samples = _generate(gan, args.num, args.seed, labels)
         what = {"checkpoint": str(args.ckpt), "model": meta["model"], "epoch": meta.get("epoch")}

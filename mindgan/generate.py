@@ -10,34 +10,8 @@ import numpy as np
 from .errors import MindganError, cli_entry
 
 
-def load_generator(ckpt: str | Path):
-    """Rebuild the generator a checkpoint was trained with (from its metadata) and load its weights."""
-    from . import checkpoint, config
-    from .models import create_model
-
-    ckpt = Path(ckpt)
-    if not ckpt.is_file():
-        raise MindganError(f"checkpoint {ckpt} does not exist")
-    meta = checkpoint.read_meta(ckpt)
-    params = checkpoint.load_params(ckpt)
-    cfg = config.validate(meta["config"], f"{ckpt.with_suffix('.json')}")
-    gan = create_model({**config.defaults(), **cfg})
-    checkpoint.load_into(gan.generator, params, "generator.", f"{cfg['model']} generator", ckpt)
-    gan.generator.set_train(False)
-    return gan, meta
-
-
 def generate(gan, num: int, seed: int, labels=None) -> np.ndarray:
-    z = np.random.default_rng(seed).standard_normal((num, *gan.latent_shape)).astype(np.float32)
-    return run_generator(gan, z, labels)
-
-
-def run_generator(gan, z: np.ndarray, labels=None) -> np.ndarray:
-    import mindspore as ms
-
-    if gan.conditional:
-        return gan.generator(ms.Tensor(z), ms.Tensor(np.asarray(labels, np.int32))).asnumpy()
-    return gan.generator(ms.Tensor(z)).asnumpy()
+    return gan.sample(gan.noise(num, seed), labels)
 
 
 def check_label(label, meta: dict) -> None:
@@ -87,19 +61,20 @@ def interpolate(gan, meta: dict, steps: int, seed: int, label) -> tuple[np.ndarr
     rng = np.random.default_rng(seed)
     walk = slerp(*rng.standard_normal((2, *gan.latent_shape)).astype(np.float32), steps)
     if not gan.conditional:
-        return run_generator(gan, walk), 1
+        return gan.sample(walk), 1
     classes = [label] if label is not None else list(range(meta["config"]["num_classes"]))
     z = np.concatenate([walk] * len(classes))
-    return run_generator(gan, z, np.repeat(classes, steps)), len(classes)
+    return gan.sample(z, np.repeat(classes, steps)), len(classes)
 
 
 def save_arrays(images: np.ndarray, value_range: str, path: Path) -> None:
-    x = (images + 1) / 2 if value_range == "tanh" else images
-    np.save(path, np.clip(x, 0, 1).astype(np.float32))
+    from .models import to_unit
+
+    np.save(path, to_unit(images, value_range))
 
 
 def parse_args(argv=None):
-    from .run import add_device_arg
+    from .cli import add_device_arg
 
     p = argparse.ArgumentParser(prog="python -m mindgan.generate", description=__doc__)
     p.add_argument("--ckpt", required=True, help="a .ckpt written by mindgan.train (its .json beside it)")
@@ -129,6 +104,8 @@ def main(argv=None):
     if Path(args.ckpt).is_file():
         check_label(args.label, checkpoint.read_meta(args.ckpt))  # before loading weights or a device
     device.setup(args.device)
+    from .api import load_generator
+
     gan, meta = load_generator(args.ckpt)
     out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent.parent / "generated"
     out.mkdir(parents=True, exist_ok=True)

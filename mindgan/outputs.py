@@ -8,18 +8,23 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from .files import write_atomic
+
 CSV_FIELDS = ["epoch", "step", "loss_d", "loss_g"]
 
 
 def to_uint8(images: np.ndarray, value_range: str) -> np.ndarray:
     """(N, C, H, W) floats in the model's range -> (N, H, W, C) uint8."""
-    x = (images + 1.0) / 2.0 if value_range == "tanh" else images
-    return (np.clip(x, 0.0, 1.0) * 255 + 0.5).astype(np.uint8).transpose(0, 2, 3, 1)
+    from .models import to_unit
+
+    return (to_unit(images, value_range) * 255 + 0.5).astype(np.uint8).transpose(0, 2, 3, 1)
 
 
 def grid(images: np.ndarray, rows: int, cols: int, value_range: str, pad: int = 2,
-         min_side: int = 320, min_tile: int = 64) -> Image.Image:
-    """Tile the first rows*cols images into one picture (upscaled so small digits stay visible)."""
+         min_side: int = 320, min_tile: int = 64, label: str | None = None,
+         row_labels: list | None = None) -> Image.Image:
+    """Tile the first rows*cols images into one picture (upscaled so small digits stay visible), with an
+    optional caption above (e.g. "epoch 12") and a label left of each row (e.g. the digit asked for)."""
     imgs = to_uint8(images[: rows * cols], value_range)
     n, h, w, c = imgs.shape
     canvas = np.full((rows * (h + pad) + pad, cols * (w + pad) + pad, c), 255, np.uint8)
@@ -29,14 +34,28 @@ def grid(images: np.ndarray, rows: int, cols: int, value_range: str, pad: int = 
     pic = Image.fromarray(canvas[..., 0] if c == 1 else canvas)
     # upscale until the picture is min_side wide, and each tile min_tile px (a 1x16 strip too)
     scale = max(1, -(-min_side // max(pic.size)), -(-min_tile // h))
-    return pic.resize((pic.width * scale, pic.height * scale), Image.NEAREST) if scale > 1 else pic
+    if scale > 1:
+        pic = pic.resize((pic.width * scale, pic.height * scale), Image.NEAREST)
+    if label is None and row_labels is None:
+        return pic
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=max(12, min(24, h * scale // 3)))
+    left = 28 if row_labels is not None else 0
+    top = 28 if label is not None else 0
+    framed = Image.new(pic.mode, (pic.width + left, pic.height + top), "white")
+    framed.paste(pic, (left, top))
+    draw = ImageDraw.Draw(framed)
+    if label is not None:
+        draw.text((left + 4, 4), label, fill="black", font=font)
+    for r, text in enumerate([] if row_labels is None else row_labels):
+        draw.text((4, top + (pad + r * (h + pad) + h // 2) * scale - 8), str(text), fill="black", font=font)
+    return framed
 
 
 def save_image(pic: Image.Image, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-    pic.save(tmp)
-    os.replace(tmp, path)
+    write_atomic(path, lambda tmp: pic.save(tmp, format=path.suffix.lstrip(".").upper() or "PNG"))
 
 
 def save_individual(images: np.ndarray, folder: Path, value_range: str) -> None:
@@ -57,12 +76,13 @@ def truncate_csv(path: Path, keep) -> None:
 
 def write_csv(path: Path, fields: list, rows: list[dict]) -> None:
     """Write a whole CSV atomically (temp file + rename): a kill never leaves half a file."""
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, fields)
-        w.writeheader()
-        w.writerows(rows)
-    os.replace(tmp, path)
+    def write(tmp):
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fields)
+            w.writeheader()
+            w.writerows(rows)
+
+    write_atomic(path, write)
 
 
 class LossLog:

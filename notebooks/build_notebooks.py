@@ -102,7 +102,9 @@ from IPython.display import Image, display
 
 import mindgan
 from mindgan import config, device, outputs
-from mindgan.run import build_dataset, prepare_out_dir
+import shutil
+
+from mindgan.api import build_dataset
 
 print("device:", device.setup(DEVICE))
 overrides = {{"epochs": EPOCHS, "data": DATA, "max_steps": MAX_STEPS}}
@@ -120,10 +122,10 @@ a Gaussian `latent_code` column, in whole batches. A few real training images:
 """),
         code(f"""
 from mindgan.models import create_model
-from mindgan.trainer import Trainer
+from mindgan.training import Trainer
 
 out = Path(OUT)
-prepare_out_dir(out, resume=False, overwrite=True)
+shutil.rmtree(out, ignore_errors=True)  # this notebook's own run folder, made anew
 trainer = Trainer(cfg, out, progress=True)
 gan = trainer.gan
 dataset, loc = build_dataset(cfg, gan)
@@ -155,8 +157,8 @@ from the package, not copied:
         code("""
 from mindgan import losses
 
-print(inspect.getsource(type(trainer.loss)))
-print(inspect.getsource(Trainer._build_steps))
+print(inspect.getsource(type(losses.create_loss(cfg))))
+print(inspect.getsource(type(trainer.schedule).__init__))
 """),
         md("""
 ## Training
@@ -213,13 +215,14 @@ Each checkpoint is a MindSpore `.ckpt` (generator, discriminator and both Adam s
 CRC) and a `.json` beside it naming the model and its settings. Loading needs only the file:
 """),
         code("""
-from mindgan.generate import generate, load_generator, run_generator
+from mindgan.api import load_generator
+from mindgan.generate import generate
 
 ckpt = Path(summary["checkpoint"])
 print(ckpt.name, "+", ckpt.with_suffix(".json").name)
 loaded, meta = load_generator(ckpt)
 noise, labels = trainer.fixed_noise[:8], trainer.fixed_labels[:8]
-print("same images after save and load:", np.allclose(trainer.sample(noise, labels), run_generator(loaded, noise, labels), atol=1e-6))
+print("same images after save and load:", np.allclose(trainer.sample(noise, labels), loaded.sample(noise, labels), atol=1e-6))
 print("model:", meta["model"], "epoch:", meta["epoch"])
 """),
         md("""

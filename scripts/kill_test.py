@@ -50,12 +50,14 @@ def main() -> int:
         tiny_digits(Path(data))
     out = work / "run"
     cmd = [sys.executable, "-m", "mindgan.train", "--model", "gan", "--data", data, "--out", str(out),
-           "--epochs", str(args.epochs), "--batch-size", "32", "--ckpt-every", "1", "--keep-checkpoint-max", "3",
+           "--epochs", str(args.epochs), "--batch-size", "32", "--ckpt-every", "1", "--keep-checkpoint-max", "2",
            "--no-progress"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     kills = early = 0
     for k in range(args.kills):
-        run = cmd + (["--resume"] if out.exists() else [])
+        # resume once a checkpoint exists; a run killed before its first one is started again
+        has_ckpt = any((out / "checkpoints").glob("*.ckpt")) if out.exists() else False
+        run = cmd + (["--resume"] if has_ckpt else ["--overwrite"] if out.exists() else [])
         proc = subprocess.Popen(run, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wait = rnd.uniform(1.0, args.max_wait)
         time.sleep(wait)
@@ -69,6 +71,9 @@ def main() -> int:
                 print(f"round {k}: the run failed on its own:\n{proc.stderr.read().decode()}")
                 return 1
         print(f"round {k + 1:2d}: {'killed' if proc.returncode == -9 else 'ended'} after {wait:4.1f}s")
+    if kills == 0:
+        print("no round was killed (each ended before its kill): nothing was tested; raise --epochs or lower --max-wait")
+        return 1
     final = subprocess.run(cmd + ["--resume"], cwd=REPO, env=env, capture_output=True, text=True)
     if final.returncode != 0:
         print(final.stderr)

@@ -109,7 +109,15 @@ def test_checkpoint_errors(trained, tmp_path):
     cut = tmp_path / "cut.ckpt"
     cut.write_bytes(ckpt.read_bytes()[:300])
     cut.with_suffix(".json").write_text(ckpt.with_suffix(".json").read_text())
+    assert_one_line_error(run_cli("mindgan.generate", "--ckpt", cut), "does not match the sha256 recorded in cut.json")
+    cut.with_suffix(".json").unlink()
+    meta = json.loads(ckpt.with_suffix(".json").read_text())
+    meta.pop("sha256")
+    cut.with_suffix(".json").write_text(json.dumps(meta))  # no hash to check: MindSpore's CRC catches it
     assert_one_line_error(run_cli("mindgan.generate", "--ckpt", cut), "not a readable MindSpore checkpoint")
+    for bad in ("[]", "{}"):
+        cut.with_suffix(".json").write_text(bad)
+        assert_one_line_error(run_cli("mindgan.generate", "--ckpt", cut), "is not a mindgan checkpoint's metadata")
     text = tmp_path / "notes.ckpt"
     text.write_text("hello")
     assert_one_line_error(run_cli("mindgan.generate", "--ckpt", text), "no metadata file")

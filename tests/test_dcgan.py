@@ -192,7 +192,7 @@ def test_emoji_layout_from_package_tarball(tmp_path):
 def test_data_kind_mismatch_is_clear():
     from mindgan.data import sources
 
-    with pytest.raises(MindganError, match="gives images data; this model trains on mnist"):
+    with pytest.raises(MindganError, match="gives images data; this model reads mnist data"):
         sources.resolve("emoji", "mnist")
 
 
@@ -223,8 +223,9 @@ def test_one_epoch_finite_losses_and_checkpoint_round_trip(tmp_path):
     import mindspore as ms
 
     from mindgan.data import Location, pipelines
-    from mindgan.generate import generate, load_generator
-    from mindgan.trainer import Trainer
+    from mindgan.api import load_generator
+    from mindgan.generate import generate
+    from mindgan.training import Trainer
 
     folder = write_mixed(tmp_path / "d" / "c", n=32).parent
     cfg = quick_cfg(model="dcgan", data=str(folder), **TINY)

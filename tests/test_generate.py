@@ -7,8 +7,8 @@ from conftest import quick_cfg, run_cli
 
 
 def train_tiny(model, data, out):
-    from mindgan.run import build_dataset
-    from mindgan.trainer import Trainer
+    from mindgan.api import build_dataset
+    from mindgan.training import Trainer
 
     cfg = quick_cfg(model=model, data=str(data), max_steps=2)
     trainer = Trainer(cfg, out, progress=False)
@@ -38,7 +38,8 @@ def test_cgan_label_draws_the_asked_count(ckpts, tmp_path):
 
 
 def test_cgan_without_label_gives_a_row_per_digit(ckpts, tmp_path):
-    from mindgan.generate import generate, layout, load_generator
+    from mindgan.api import load_generator
+    from mindgan.generate import generate, layout
 
     gan, meta = load_generator(ckpts["cgan"])
     rows, cols, labels = layout(gan, meta, None, None)
@@ -74,7 +75,8 @@ def test_interpolate_writes_a_strip(ckpts, tmp_path):
 
 
 def test_interpolate_conditional_walks_once_per_digit(ckpts):
-    from mindgan.generate import interpolate, load_generator, slerp
+    from mindgan.api import load_generator
+    from mindgan.generate import interpolate, slerp
 
     gan, meta = load_generator(ckpts["cgan"])
     images, rows = interpolate(gan, meta, 5, 0, None)

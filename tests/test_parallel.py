@@ -59,7 +59,7 @@ def test_batch_rule_errors_are_one_line():
         parallel.local_batch(cfg, 2)
     assert parallel.local_batch(quick_cfg(dp_batch="per_worker"), 2) == 32
     assert parallel.local_batch(quick_cfg(), 2) == 16
-    with pytest.raises(MindganError, match="dp_batch must be one of"):
+    with pytest.raises(MindganError, match="'dp_batch' must be one of"):
         parallel.local_batch(quick_cfg(dp_batch="half"), 2)
 
 
@@ -85,8 +85,8 @@ def test_two_cpu_workers_train_as_one_run(tiny_mnist, tmp_path):
     assert dp.shape == (STEPS, 2)
 
     # One worker, global batch 32, the same sampler order (num_shards=1): the same images and noise.
-    from mindgan.run import build_dataset
-    from mindgan.trainer import Trainer
+    from mindgan.api import build_dataset
+    from mindgan.training import Trainer
 
     cfg = quick_cfg(data=str(tiny_mnist), max_steps=STEPS)
     single = Trainer(cfg, tmp_path / "single", progress=False)

@@ -3,20 +3,24 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 
 import numpy as np
 import pytest
 
 from conftest import quick_cfg
 from mindgan import checkpoint
-from mindgan.generate import generate, load_generator
-from mindgan.run import build_dataset
-from mindgan.trainer import Trainer
+from mindgan.api import load_generator
+from mindgan.generate import generate
+from mindgan.api import build_dataset
+from mindgan.training import Trainer
 
 
-def train(tmp_path, tiny_mnist, name="run", resume=False, **over):
-    """Train as `mindgan.train` does: a fresh seeded pipeline per epoch."""
+def train(tmp_path, tiny_mnist, name="run", resume=False, raw=None, **over):
+    """Train as `mindgan.train` does: a fresh seeded pipeline per epoch. `raw`: values set past the
+    config checks (to provoke what the checks would refuse)."""
     cfg = quick_cfg(data=str(tiny_mnist), **over)
+    cfg.update(raw or {})
     trainer = Trainer(cfg, tmp_path / name, progress=False)
     _, loc = build_dataset(cfg, trainer.gan)
     summary = trainer.fit(lambda e: build_dataset(cfg, trainer.gan, seed_offset=e, loc=loc)[0], resume=resume)
@@ -80,7 +84,7 @@ def test_resume_continues_without_gaps_or_duplicates(tmp_path, tiny_mnist):
     assert rows[: len(first)] == first
     assert [r[1] for r in rows] == list(range(1, 33)) and [r[0] for r in rows][-1] == 4
     assert np.array_equal(np.load(tmp_path / "run" / "fixed_noise.npy"), noise)
-    assert summary["epoch"] == 4 and trainer.step == 32
+    assert summary["epoch"] == 4 and trainer.state.step == 32
 
 
 def test_resumed_run_equals_an_uninterrupted_one(tmp_path, tiny_mnist):
@@ -108,12 +112,15 @@ def test_keep_checkpoint_max_bounds_disk_use(tmp_path, tiny_mnist):
     assert names == ["gan_e0003.ckpt", "gan_e0004.ckpt"]
 
 
-@pytest.mark.parametrize("over", [{"lr_d": 1e30, "lr_g": 1e30}])
-def test_nan_loss_stops_with_the_step_named(tmp_path, tiny_mnist, over):
+def test_nan_loss_stops_with_the_step_named(tmp_path, tiny_mnist):
     from mindgan.errors import MindganError
 
-    with pytest.raises(MindganError, match=r"loss became .* at step \d+"):
-        train(tmp_path, tiny_mnist, epochs=3, **over)
+    with pytest.raises(MindganError, match=r"loss became .* at step (\d+)") as err:
+        train(tmp_path, tiny_mnist, epochs=3, raw={"lr_d": 1e30, "lr_g": 1e30})
+    step = int(re.search(r"at step (\d+)", str(err.value)).group(1))
+    logged = losses(tmp_path / "run")
+    assert [r[1] for r in logged] == list(range(1, step))  # every step before the bad one, and only those
+    assert all(math.isfinite(r[2]) for r in logged)
 
 
 @pytest.mark.parametrize("model", ["gan", "cgan"])

@@ -310,11 +310,21 @@ def fetch(name: str, root: Path | None = None, quiet: bool = False) -> Location:
     return loc
 
 
-def resolve(data: str, kind: str = "mnist", root: Path | None = None) -> Location:
-    """Turn a --data value (source name, folder, or 'auto') into a Location, saying what was used."""
+def folder_kind(path: Path) -> str:
+    """'mnist' for a folder holding IDX files (or the tutorial's MNIST_Data/ with train/), else 'images'."""
+    idx_files = [p for d in (path, path / "train") if d.is_dir() for p in d.glob("*-idx[13]-ubyte")]
+    return "mnist" if idx_files else "images"
+
+
+def resolve(data: str, kinds=("mnist",), root: Path | None = None) -> Location:
+    """Turn a --data value (source name, folder, or 'auto') into a Location, saying what was used.
+
+    `kinds`: the data kinds the model can read, its usual one first (what 'auto' looks for).
+    """
+    kinds = (kinds,) if isinstance(kinds, str) else tuple(kinds)
     root = root or cache_root()
     if data == "auto":
-        order = AUTO_ORDER[kind]
+        order = AUTO_ORDER[kinds[0]]
         for name in order:  # a cached source needs no network
             loc = SOURCES[name].cached(root)
             if loc is not None:
@@ -331,10 +341,10 @@ def resolve(data: str, kind: str = "mnist", root: Path | None = None) -> Locatio
                 errors.append(f"{name}: {err}")
         raise MindganError("no data source worked: " + "; ".join(errors))
     if data in SOURCES:
-        if SOURCES[data].kind != kind:
-            wanted = ", ".join(n for n, src in SOURCES.items() if src.kind == kind)
-            raise MindganError(f"--data {data} gives {SOURCES[data].kind} data; this model trains on {kind} "
-                               f"data: use one of {wanted}, a folder, or auto")
+        if SOURCES[data].kind not in kinds:
+            wanted = ", ".join(n for n, src in SOURCES.items() if src.kind in kinds)
+            raise MindganError(f"--data {data} gives {SOURCES[data].kind} data; this model reads "
+                               f"{' or '.join(kinds)} data: use one of {wanted}, a folder, or auto")
         return fetch(data, root)
     path = Path(data).expanduser()
     if not path.exists():
@@ -342,11 +352,12 @@ def resolve(data: str, kind: str = "mnist", root: Path | None = None) -> Locatio
                            f"{', '.join(SOURCES)}")
     if not path.is_dir():
         raise MindganError(f"--data {data} is a file; give a folder (MNIST IDX files or images) or a source name")
+    kind = folder_kind(path)
+    if kind not in kinds:
+        raise MindganError(f"--data {data} holds {kind} data; this model reads {' or '.join(kinds)} data")
     if kind == "mnist":
         if not idx.has_split(path, "train") and idx.has_split(path / "train", "train"):
             return _mnist_location(str(path), path / "train", path / "test")  # the tutorial's MNIST_Data/
         idx.check_split(path, "train")
         return Location(str(path), "mnist", path, path if idx.has_split(path, "test") else None)
-    if kind == "images":  # a folder of images, flat or in class folders; checked by the pipeline
-        return Location(str(path), "images", path)
-    raise MindganError(f"--data {data}: unsupported data kind {kind}")
+    return Location(str(path), "images", path)  # a folder of images, flat or in class folders

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import time
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MindganError
+from ..files import sha256, write_atomic
 
 NUM_CLASSES = 10
 INPUT_SHAPE = (1, 28, 28)
@@ -67,11 +67,7 @@ def fingerprint(loc) -> str:
     """sha256 of the training images file: a cache trained on other data is not reused."""
     from ..data import idx
 
-    h = hashlib.sha256()
-    with open(Path(loc.train) / idx.SPLIT_FILES["train"][0], "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return sha256(Path(loc.train) / idx.SPLIT_FILES["train"][0])
 
 
 def cached_info(loc) -> dict | None:
@@ -117,7 +113,6 @@ def train(loc, epochs: int = 10, batch_size: int = 128, lr: float = 2e-3, seed: 
     import mindspore as ms
     from mindspore import nn
 
-    from .. import checkpoint
     from ..data import idx, pipelines
 
     n_train = idx.check_split(loc.train, "train")
@@ -159,10 +154,9 @@ def train(loc, epochs: int = 10, batch_size: int = 128, lr: float = 2e-3, seed: 
         info.update(heldout_images=len(test), heldout_accuracy=float(np.mean(probs.argmax(1) == labels)))
     folder = cache_dir(loc.source)
     folder.mkdir(parents=True, exist_ok=True)
-    checkpoint._write_atomic(folder / "lenet.ckpt", lambda tmp: ms.save_checkpoint(net, str(tmp)))
-    tmp = folder / "lenet.json.tmp"
-    tmp.write_text(json.dumps(info, indent=1))
-    os.replace(tmp, folder / "lenet.json")  # written last: a classifier without it is retrained
+    write_atomic(folder / "lenet.ckpt", lambda tmp: ms.save_checkpoint(net, str(tmp)))
+    # written last: a classifier without it is retrained
+    write_atomic(folder / "lenet.json", lambda tmp: tmp.write_text(json.dumps(info, indent=1)))
     return net, info
 
 

@@ -1,4 +1,4 @@
-"""Per-epoch metric hooks for `Trainer.epoch_metrics`: callables (trainer, epoch) -> {name: number}."""
+"""Per-epoch metrics for `hooks.Metrics`: callables (trainer, epoch) -> {name: number}."""
 from __future__ import annotations
 
 import numpy as np

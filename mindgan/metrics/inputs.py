@@ -6,18 +6,9 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MindganError
+from ..models import to_unit  # noqa: F401  (the one value-range helper; imported from here too)
 
 IMAGE_EXT = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
-
-
-def to_unit(images: np.ndarray, value_range: str) -> np.ndarray:
-    """Generator output in its value range ("tanh" [-1, 1], "sigmoid"/"unit" [0, 1]) -> [0, 1] float32."""
-    x = np.asarray(images, np.float32)
-    if value_range == "tanh":
-        x = (x + 1) / 2
-    elif value_range not in ("sigmoid", "unit"):
-        raise MindganError(f"unknown value range {value_range!r}")
-    return np.clip(x, 0, 1)
 
 
 def as_nchw(arr: np.ndarray, what: str) -> np.ndarray:

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import MindganError
+from ..models import to_unit
 from . import fid as F
 
 DEFAULT_NUM = 1000
@@ -151,9 +152,9 @@ METRIC_KEYS = {"fid": "FID", "kl_uniform": "KL to uniform", "mean_confidence": "
 
 def judge_for(gan, loc, num: int, quiet: bool = False):
     """The judge that fits a model: digits (1x28x28 MNIST-format data) or image folders."""
-    if gan.data_kind == "mnist" and tuple(gan.image_shape) == (1, 28, 28):
+    if loc.kind == "mnist" and tuple(gan.image_shape) == (1, 28, 28):
         return DigitJudge(loc, max_half=num, quiet=quiet)
-    if gan.data_kind == "mnist":
+    if loc.kind == "mnist":
         raise MindganError(f"the digit classifier takes 1x28x28 images; this model makes "
                            f"{'x'.join(map(str, gan.image_shape))}")
     return ImageJudge(real_image_folder(loc.train, num, tuple(gan.image_shape)), f"{loc.source} images")
@@ -171,7 +172,7 @@ def training_hook(cfg: dict, gan, loc, out: Path):
         if epoch % cfg["eval_every"] and epoch != cfg["epochs"]:
             return {}
         samples = trainer.sample(noise, labels)
-        res = judge(np.clip((samples + 1) / 2 if gan.value_range == "tanh" else samples, 0, 1), labels)
+        res = judge(to_unit(samples, gan.value_range), labels)
         row = {"fid": res["fid"], "fid_floor": res["fid_floor"]}
         row.update({k: res[k] for k in METRIC_KEYS if k != "fid" and res.get(k) is not None})
         metrics_png(Path(out) / "metrics.csv", Path(out) / "metrics.png", extra=(epoch, row))

@@ -1,8 +1,12 @@
-"""`cgan`: the conditional MLP GAN of seed 004; a label embedding joins the noise and the image."""
+"""`cgan`: the conditional MLP GAN of the CGAN tutorial; a label embedding joins the noise and the image.
+
+Both nets see the label: G draws the digit it is asked for, and D judges "is this a real image *of this
+digit*", so a G that ignores the label is caught.
+"""
 from mindspore import nn, ops
 from mindspore.common.initializer import Normal
 
-from . import GAN, register_model
+from . import Arg, GAN, register_model
 from .gan import MLPDiscriminator, MLPGenerator
 
 
@@ -38,14 +42,17 @@ class ConditionalDiscriminator(MLPDiscriminator):
         return self.model(ops.cat((ops.reshape(x, (-1, self.n_in)), self.label_embedding(labels)), -1))
 
 
-@register_model("cgan", config="cgan_mnist.yaml",
-                about="conditional MLP GAN, label embedding joined to noise and image (seed 004)")
-def build_cgan(cfg: dict) -> GAN:
-    args = cfg["model_args"]
+@register_model("cgan", recipe="cgan_mnist.yaml", conditional=True, data=("mnist",),
+                args={"embed": Arg(int, 10, 1, "label embedding size"),
+                      "g_hidden": Arg("ints", [128, 256, 512, 1024], 1, "generator hidden layer sizes"),
+                      "d_hidden": Arg("ints", [512, 256], 1, "discriminator hidden layer sizes"),
+                      "bn_eps": Arg(float, 1e-5, 0.0, "BatchNorm1d eps"),
+                      "bn_momentum": Arg(float, 0.9, 0.0, "BatchNorm1d momentum (MindSpore's: weight of the old statistic)")},
+                about="conditional MLP GAN, label embedding joined to noise and image (CGAN tutorial)")
+def build_cgan(cfg: dict, args: dict) -> GAN:
     shape = (cfg["channels"], cfg["image_size"], cfg["image_size"])
-    classes, embed = cfg["num_classes"], args.get("embed", cfg["num_classes"])
-    norm = {"norm_eps": args.get("bn_eps", 1e-5), "norm_momentum": args.get("bn_momentum", 0.9)}
-    G = ConditionalGenerator(cfg["latent_size"], args.get("g_hidden", [128, 256, 512, 1024]), shape, classes,
-                             embed, **norm)
-    D = ConditionalDiscriminator(shape, args.get("d_hidden", [512, 256]), classes, embed, **norm)
-    return GAN(G, D, latent_shape=(cfg["latent_size"],), image_shape=shape, conditional=True)
+    classes, embed = cfg["num_classes"], args["embed"]
+    norm = {"norm_eps": args["bn_eps"], "norm_momentum": args["bn_momentum"]}
+    G = ConditionalGenerator(cfg["latent_size"], args["g_hidden"], shape, classes, embed, **norm)
+    D = ConditionalDiscriminator(shape, args["d_hidden"], classes, embed, **norm)
+    return GAN(G, D, latent_shape=(cfg["latent_size"],), image_shape=shape)

@@ -1,4 +1,4 @@
-"""`convgan`: the Keras convolutional MNIST GAN of seed 003, with Keras's initialisers.
+"""`convgan`: the Keras convolutional MNIST GAN of the conv-GAN tutorial, with Keras's initialisers.
 
 Keras layers start from Glorot-uniform kernels and zero biases, and Keras convolutions have biases;
 MindSpore's Conv2d has none by default, so both are set here to keep the tutorial's starting point.
@@ -6,7 +6,7 @@ MindSpore's Conv2d has none by default, so both are set here to keep the tutoria
 from mindspore import nn, ops
 
 from ..errors import MindganError
-from . import GAN, register_model
+from . import Arg, GAN, register_model
 
 KERAS_INIT = {"weight_init": "xavier_uniform", "bias_init": "zeros", "has_bias": True}
 
@@ -51,10 +51,14 @@ class ConvGenerator(nn.Cell):
         return self.upsample(ops.reshape(self.project(z), (-1,) + self.base))
 
 
-@register_model("convgan", config="convgan_mnist.yaml",
-                about="convolutional GAN on MNIST, images in [0, 1] (seed 003's Keras lab)")
-def build_convgan(cfg: dict) -> GAN:
-    args, c, s = cfg["model_args"], cfg["channels"], cfg["image_size"]
-    G = ConvGenerator(cfg["latent_size"], c, s, args.get("g_filters", 128))
-    D = ConvDiscriminator(c, s, args.get("d_filters", 64), args.get("dropout", 0.4))
-    return GAN(G, D, latent_shape=(cfg["latent_size"],), image_shape=(c, s, s), value_range="sigmoid")
+@register_model("convgan", recipe="convgan_mnist.yaml", value_range="sigmoid",
+                args={"g_filters": Arg(int, 128, 1, "generator filters"), "d_filters": Arg(int, 64, 1, "discriminator filters"),
+                      "dropout": Arg(float, 0.4, 0.0, "discriminator Dropout probability")},
+                about="convolutional GAN on MNIST, images in [0, 1] (the Keras conv-GAN tutorial)")
+def build_convgan(cfg: dict, args: dict) -> GAN:
+    c, s = cfg["channels"], cfg["image_size"]
+    if args["dropout"] >= 1:
+        raise MindganError(f"convgan: model_args.dropout must be below 1, got {args['dropout']}")
+    G = ConvGenerator(cfg["latent_size"], c, s, args["g_filters"])
+    D = ConvDiscriminator(c, s, args["d_filters"], args["dropout"])
+    return GAN(G, D, latent_shape=(cfg["latent_size"],), image_shape=(c, s, s))

@@ -1,82 +1,96 @@
-"""`dcgan`: the MindSpore tutorial "DCGAN for image generation" (seed 002), layer for layer.
+"""`dcgan`: the MindSpore tutorial "DCGAN for image generation", layer for layer, and the one DCGAN stack.
 
-At image_size 64 with nz 100, ngf = ndf = 64, nc 3 these are the tutorial's networks exactly. Other
-powers of two add or drop one stride-2 stage per factor 2 (32x32 has one stage fewer), for quick runs.
+At image_size 64 with nz 100, ngf = ndf = 64, nc 3 these are the tutorial's networks exactly, with its
+parameter names (`generator.N.*`, `discriminator.N.*`). Other sizes base * 2**n (base 4..7: 32, 28, 96)
+add or drop one stride-2 stage per factor 2. `wgan_gp` builds its critic from the same Discriminator
+without BatchNorm and Sigmoid.
+
+The DCGAN paper's guidelines, which the tutorial follows: strided convolutions instead of pooling,
+BatchNorm in both nets (not on G's output or D's input), ReLU in G and LeakyReLU(0.2) in D, Tanh out,
+and every weight drawn from Normal(0, 0.02) (BatchNorm gammas from Normal(1, 0.02)).
 """
-from mindspore import nn
+from mindspore import nn, ops
 from mindspore.common.initializer import Normal
 
 from ..errors import MindganError
-from . import GAN, register_model
+from . import Arg, GAN, register_model
+
+
+def plan(image_size: int) -> tuple[int, int]:
+    """(base side, number of stride-2 stages) so that base * 2**stages == image_size."""
+    side, stages = image_size, 0
+    while side > 7 and side % 2 == 0:
+        side, stages = side // 2, stages + 1
+    if not 4 <= side <= 7 or stages == 0:
+        raise MindganError(f"image_size {image_size} does not fit a DCGAN-style net: use base * 2**n with "
+                           f"base 4..7 (e.g. 28, 32, 64, 96; the tutorial's is 64)")
+    return side, stages
 
 
 def _weight():
-    return Normal(sigma=0.02, mean=0.0)  # conv weights ~ N(0, 0.02), as the paper and tutorial
+    return Normal(sigma=0.02, mean=0.0)
 
 
 def _gamma():
-    return Normal(sigma=0.02, mean=1.0)  # BatchNorm gamma ~ N(1, 0.02)
-
-
-def stages(image_size: int) -> int:
-    """Stride-2 stages between the 4x4 core and the image: 4 for 64x64."""
-    n = image_size.bit_length() - 3
-    if image_size < 8 or image_size & (image_size - 1):
-        raise MindganError(f"dcgan needs image_size a power of two, 8 or more (the tutorial's is 64), "
-                           f"not {image_size}")
-    return n
+    return Normal(sigma=0.02, mean=1.0)
 
 
 class Generator(nn.Cell):
-    """z (N, nz, 1, 1) -> ConvTranspose 4x4 core -> [ConvTranspose x2, BatchNorm, ReLU]... -> Tanh image."""
+    """z -> ConvTranspose to base x base -> [ConvTranspose x2, BatchNorm, ReLU]... -> Tanh image."""
 
     def __init__(self, nz=100, ngf=64, nc=3, image_size=64):
         super().__init__()
-        n = stages(image_size)
+        base, n = plan(image_size)
         width = [ngf * 2 ** i for i in reversed(range(n))]  # 64x64: ngf*8, *4, *2, *1
-        layers = [nn.Conv2dTranspose(nz, width[0], 4, 1, "valid", weight_init=_weight()),
+        layers = [nn.Conv2dTranspose(nz, width[0], base, 1, "valid", weight_init=_weight()),
                   nn.BatchNorm2d(width[0], gamma_init=_gamma()), nn.ReLU()]
         for c_in, c_out in zip(width[:-1], width[1:]):
             layers += [nn.Conv2dTranspose(c_in, c_out, 4, 2, "pad", 1, weight_init=_weight()),
                        nn.BatchNorm2d(c_out, gamma_init=_gamma()), nn.ReLU()]
         layers += [nn.Conv2dTranspose(width[-1], nc, 4, 2, "pad", 1, weight_init=_weight()), nn.Tanh()]
+        self.nz = nz
         self.generator = nn.SequentialCell(layers)
 
     def construct(self, x):
-        return self.generator(x)
+        return self.generator(ops.reshape(x, (-1, self.nz, 1, 1)))  # takes (N, nz) or (N, nz, 1, 1)
 
 
 class Discriminator(nn.Cell):
-    """Image -> Conv x1/2, LeakyReLU(0.2) -> [Conv x1/2, BatchNorm, LeakyReLU]... -> 4x4 Conv -> Sigmoid."""
+    """Image -> Conv /2, LeakyReLU(0.2) -> [Conv /2, BatchNorm, LeakyReLU]... -> base x base Conv -> (N, 1).
 
-    def __init__(self, ndf=64, nc=3, image_size=64):
+    norm=False, sigmoid=False give the WGAN-GP critic: its penalty is per sample, and BatchNorm would mix
+    the samples of a batch (Gulrajani et al. 2017, section 4); its convolutions then carry biases.
+    """
+
+    def __init__(self, ndf=64, nc=3, image_size=64, norm=True, sigmoid=True):
         super().__init__()
-        n = stages(image_size)
+        base, n = plan(image_size)
         width = [ndf * 2 ** i for i in range(n)]  # 64x64: ndf, *2, *4, *8
-        layers = [nn.Conv2d(nc, width[0], 4, 2, "pad", 1, weight_init=_weight()), nn.LeakyReLU(0.2)]
+        bias = not norm
+        layers = [nn.Conv2d(nc, width[0], 4, 2, "pad", 1, weight_init=_weight(), has_bias=bias), nn.LeakyReLU(0.2)]
         for c_in, c_out in zip(width[:-1], width[1:]):
-            layers += [nn.Conv2d(c_in, c_out, 4, 2, "pad", 1, weight_init=_weight()),
-                       nn.BatchNorm2d(c_out, gamma_init=_gamma()), nn.LeakyReLU(0.2)]
-        layers.append(nn.Conv2d(width[-1], 1, 4, 1, "valid", weight_init=_weight()))
+            layers.append(nn.Conv2d(c_in, c_out, 4, 2, "pad", 1, weight_init=_weight(), has_bias=bias))
+            if norm:
+                layers.append(nn.BatchNorm2d(c_out, gamma_init=_gamma()))
+            layers.append(nn.LeakyReLU(0.2))
+        layers.append(nn.Conv2d(width[-1], 1, base, 1, "valid", weight_init=_weight(), has_bias=bias))
         self.discriminator = nn.SequentialCell(layers)
-        self.adv_layer = nn.Sigmoid()
+        self.adv_layer = nn.Sigmoid() if sigmoid else nn.Identity()
 
     def construct(self, x):
         out = self.discriminator(x)
-        out = out.reshape(out.shape[0], -1)
-        return self.adv_layer(out)
+        return self.adv_layer(out.reshape(out.shape[0], -1))
 
 
-@register_model("dcgan", config="dcgan_faces.yaml",
-                about="DCGAN on a folder of images (anime faces, emoji), MindSpore tutorial 'DCGAN' (seed 002)")
-def build_dcgan(cfg: dict) -> GAN:
+WIDTHS = {"ngf": Arg(int, 64, 1, "generator width (channels of its last hidden layer)"),
+          "ndf": Arg(int, 64, 1, "discriminator width (channels of its first layer)")}
+
+
+@register_model("dcgan", recipe="dcgan_faces.yaml", args=WIDTHS,
+                about="DCGAN on a folder of images (faces, emoji), MindSpore tutorial 'DCGAN for image generation'")
+def build_dcgan(cfg: dict, args: dict) -> GAN:
     size, nc, nz = cfg["image_size"], cfg["channels"], cfg["latent_size"]
     if nc not in (1, 3):
         raise MindganError(f"dcgan trains on RGB (channels 3) or grayscale (channels 1) images, not {nc} channels")
-    args = cfg["model_args"]
-    unknown = sorted(set(args) - {"ngf", "ndf"})
-    if unknown:
-        raise MindganError(f"dcgan: unknown model_args {', '.join(unknown)}; valid: ngf, ndf")
-    ngf, ndf = int(args.get("ngf", 64)), int(args.get("ndf", 64))
-    return GAN(Generator(nz, ngf, nc, size), Discriminator(ndf, nc, size), latent_shape=(nz, 1, 1),
-               image_shape=(nc, size, size), value_range="tanh", data_kind="images")
+    return GAN(Generator(nz, args["ngf"], nc, size), Discriminator(args["ndf"], nc, size),
+               latent_shape=(nz, 1, 1), image_shape=(nc, size, size))

@@ -1,7 +1,7 @@
-"""`gan`: the MindSpore tutorial "GAN image generation" (seed 000), layer for layer."""
+"""`gan`: the MindSpore tutorial "GAN image generation", layer for layer."""
 from mindspore import nn, ops
 
-from . import GAN, register_model
+from . import Arg, GAN, register_model
 from .blocks import mlp
 
 
@@ -32,11 +32,13 @@ class MLPDiscriminator(nn.Cell):
         return self.model(ops.reshape(x, (-1, self.n_in)))
 
 
-@register_model("gan", config="gan_mnist.yaml",
-                about="MLP GAN on MNIST, MindSpore tutorial 'GAN image generation' (seed 000)")
-def build_gan(cfg: dict) -> GAN:
+HIDDEN = {"g_hidden": Arg("ints", [128, 256, 512, 1024], 1, "generator hidden layer sizes"),
+          "d_hidden": Arg("ints", [512, 256], 1, "discriminator hidden layer sizes")}
+
+
+@register_model("gan", recipe="gan_mnist.yaml", args=HIDDEN,
+                about="MLP GAN on MNIST, MindSpore tutorial 'GAN image generation'")
+def build_gan(cfg: dict, args: dict) -> GAN:
     shape = (cfg["channels"], cfg["image_size"], cfg["image_size"])
-    g_hidden = cfg["model_args"].get("g_hidden", [128, 256, 512, 1024])
-    d_hidden = cfg["model_args"].get("d_hidden", [512, 256])
-    return GAN(MLPGenerator(cfg["latent_size"], g_hidden, shape), MLPDiscriminator(shape, d_hidden),
+    return GAN(MLPGenerator(cfg["latent_size"], args["g_hidden"], shape), MLPDiscriminator(shape, args["d_hidden"]),
                latent_shape=(cfg["latent_size"],), image_shape=shape)

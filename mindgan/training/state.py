@@ -1,0 +1,92 @@
+"""What a run trains and a checkpoint holds: both nets, both optimisers, the step counters, and (when the
+recipe asks for it) an exponential moving average of the generator's weights."""
+from __future__ import annotations
+
+import numpy as np
+from mindspore import Parameter, ParameterTuple, mint, nn, ops
+
+from .. import checkpoint
+from ..models import GAN
+
+
+def make_optimizer(params, lr: float, beta1: float, beta2: float, prefix: str):
+    params = list(params)
+    if beta1 == 0.0:
+        # WGAN-GP's Adam(beta1=0): nn.Adam refuses it, mint.optim.Adam (PyTorch's update) takes it.
+        opt = mint.optim.Adam(params, lr=lr, betas=(beta1, beta2))
+    else:
+        opt = nn.Adam(params, learning_rate=lr, beta1=beta1, beta2=beta2)
+    # Two optimisers in one graph clash on global_step & co. unless renamed. opt.update_parameters_name
+    # would also rename the network's own weights (the tutorials' checkpoints have that flaw), so
+    # rename only the optimiser's state.
+    net_ids = {id(p) for p in params}
+    for p in list(opt.get_parameters()) + list(getattr(opt, "lrs", [])):  # mint's Adam keeps its lr apart
+        if id(p) not in net_ids:
+            p.name = prefix + p.name
+    return opt
+
+
+class EMA(nn.Cell):
+    """ema <- decay * ema + (1 - decay) * w for each of G's trained weights, run after each G update
+    (inside the compiled step). Sampling from the average is smoother than from the last step's weights."""
+
+    def __init__(self, net: nn.Cell, decay: float):
+        super().__init__(auto_prefix=False)
+        self.decay = decay
+        self.sources = ParameterTuple(net.trainable_params())
+        self.weights = ParameterTuple(Parameter(p.data.copy(), name="ema." + p.name, requires_grad=False)
+                                      for p in self.sources)
+
+    def construct(self):
+        for avg, w in zip(self.weights, self.sources):
+            ops.assign(avg, avg * self.decay + w * (1 - self.decay))
+        return True
+
+    def swap(self) -> None:
+        """Exchange live and averaged weights (call twice to undo): sampling uses the average this way."""
+        for avg, w in zip(self.weights, self.sources):
+            live = w.data.copy()
+            w.set_data(avg.data.copy())
+            avg.set_data(live)
+
+
+def fixed_inputs(cfg: dict, gan: GAN) -> tuple[np.ndarray, np.ndarray]:
+    """The run's fixed test noise (the same vectors every epoch, so the grids show G changing, not the
+    noise) and, for conditional models, one row of labels per class."""
+    n = cfg["grid_rows"] * cfg["grid_cols"]
+    labels = (np.arange(n) // cfg["grid_cols"]) % cfg["num_classes"]
+    return gan.noise(n, cfg["seed"]), labels.astype(np.int32)
+
+
+class TrainState(nn.Cell):
+    """Nets + optimisers (+ EMA) as one Cell, so one save_checkpoint writes them all, plus the counters."""
+
+    PREFIXES = {"generator": "generator.", "discriminator": "discriminator.", "optim_g": "optim_g.",
+                "optim_d": "optim_d.", "ema": "ema."}
+
+    def __init__(self, cfg: dict, gan: GAN, lr_scale: float = 1.0):
+        super().__init__(auto_prefix=False)  # keep the generator./discriminator./optim_* names as they are
+        G, D = gan.generator, gan.discriminator
+        self.generator, self.discriminator = G, D
+        self.opt_g = make_optimizer(G.trainable_params(), cfg["lr_g"] * lr_scale, cfg["beta1"], cfg["beta2"],
+                                    "optim_g.")
+        self.opt_d = make_optimizer(D.trainable_params(), cfg["lr_d"] * lr_scale, cfg["beta1"], cfg["beta2"],
+                                    "optim_d.")
+        self.ema = EMA(G, cfg["ema"]) if cfg["ema"] > 0 else None
+        self.epoch, self.step, self.batch_in_epoch = 0, 0, 0
+
+    def counters(self) -> dict:
+        return {"epoch": self.epoch, "step": self.step, "batch_in_epoch": self.batch_in_epoch}
+
+    def restore(self, path, meta: dict) -> None:
+        """Load every part from a checkpoint, by exact name; call before the first compiled step."""
+        params = checkpoint.load_params(path)
+        parts = [(self.generator, "generator"), (self.discriminator, "discriminator")]
+        for cell, what in parts:
+            checkpoint.load_into(cell, params, self.PREFIXES[what], what, path)
+        for opt, what in ((self.opt_g, "optim_g"), (self.opt_d, "optim_d")):
+            checkpoint.assign([p for p in opt.get_parameters() if p.name.startswith(self.PREFIXES[what])],
+                              params, "optimiser", path)
+        if self.ema is not None:
+            checkpoint.assign(self.ema.weights, params, "generator average", path)
+        self.epoch, self.step, self.batch_in_epoch = meta["epoch"], meta["step"], meta["batch_in_epoch"]
