@@ -187,14 +187,16 @@ def export(ckpt, fmt: str = "MINDIR", batch: int | None = None, out=None, model:
 
 def write_tutorial_ckpt(gan, model: str, out: Path) -> None:
     """The generator's weights under the tutorial Generator's names: its own inference code
-    (`load_checkpoint` + `load_param_into_net`) reads the file as if the tutorial had trained it."""
+    (`load_checkpoint` + `load_param_into_net`) reads the file as if the tutorial had trained it, into
+    the notebook's net_g after training and into a Generator built afresh (each weight is stored under
+    both names, see loaders.TUTORIAL_OPTIM)."""
     import mindspore as ms
 
     from . import checkpoint, loaders
 
     params = list(gan.generator.get_parameters())
-    names = loaders.tutorial_names(model, [p.name for p in params])
-    data = [{"name": names[p.name], "data": p.data} for p in params]
+    names = loaders.tutorial_names(model, params)
+    data = [{"name": name, "data": p.data} for p in params for name in names[p.name]]
     checkpoint._write_atomic(out, lambda tmp: ms.save_checkpoint(data, str(tmp)))
 
 

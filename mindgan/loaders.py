@@ -19,25 +19,35 @@ from .errors import MindganError
 # (no dot), giving "generatormodel.0.weight"; the DCGAN tutorial renames only its optimisers, so its
 # Generator keeps "generator.0.weight" (its SequentialCell attribute is called generator, as mindgan's).
 TUTORIAL_PREFIX = {"gan": "generator", "dcgan": ""}
+# Both tutorials then call optimizer_g.update_parameters_name('optim_g' / 'optim_g.'), which renames the
+# generator's trainable weights too (not BatchNorm's moving statistics): their saved checkpoints carry
+# "optim_ggeneratormodel.0.weight" / "optim_g.generator.0.weight", and a Generator built afresh for
+# inference (no optimiser) does not take those names.
+TUTORIAL_OPTIM = {"gan": "optim_g", "dcgan": "optim_g."}
 OUR_PREFIX = "generator."
 
 
-def tutorial_names(model: str, names) -> dict:
-    """{mindgan generator parameter name: the tutorial Generator's name for it}."""
+def tutorial_names(model: str, params) -> dict:
+    """{mindgan parameter name: [the tutorial Generator's names for it]}: the fresh Generator's name and,
+    for a trainable weight, the name it has in the tutorial's notebook after its optimiser was built."""
     if model not in TUTORIAL_PREFIX:
         raise MindganError(f"{model} has no MindSpore tutorial Generator class to write names for; "
                            f"tutorial names exist for {', '.join(TUTORIAL_PREFIX)}")
-    return {n: TUTORIAL_PREFIX[model] + n[len(OUR_PREFIX):] for n in names}
+    out = {}
+    for p in params:
+        fresh = TUTORIAL_PREFIX[model] + p.name[len(OUR_PREFIX):]
+        out[p.name] = [fresh] + ([TUTORIAL_OPTIM[model] + fresh] if p.requires_grad else [])
+    return out
 
 
-def match_names(targets, keys, path: Path) -> dict:
+def match_names(targets, params: dict, path: Path) -> dict:
     """{target name: key in the file} where a key ends with the target's path inside the generator.
 
     The suffix is the structural name ("model.0.weight"); what stands before it is whatever prefix the
     saving code gave (`generator`, `generator.`, `optim_g...` after renaming an optimiser that holds the
     weights). Optimiser moments are never weights; where two keys still fit, one naming the generator wins.
     """
-    keys = [k for k in keys if "moment" not in k and not k.startswith(("beta1_power", "beta2_power"))]
+    keys = [k for k in params if "moment" not in k and not k.startswith(("beta1_power", "beta2_power"))]
     found = {}
     for name in targets:
         tail = name[len(OUR_PREFIX):]
@@ -47,6 +57,8 @@ def match_names(targets, keys, path: Path) -> dict:
         if not hits:
             raise MindganError(f"{path} does not hold this generator: no parameter ending in {tail!r} "
                                f"(the file has e.g. {', '.join(list(keys)[:3]) or 'nothing'}); is --model right?")
+        if len(hits) > 1 and all(np.array_equal(params[k].asnumpy(), params[hits[0]].asnumpy()) for k in hits):
+            hits = hits[:1]  # one weight under several names (export --format TUTORIAL writes both)
         if len(hits) > 1:
             raise MindganError(f"{path}: parameters {', '.join(hits[:3])} all fit {tail!r}; save the generator "
                                f"alone (mindspore.save_checkpoint(net_g, ...)) as the tutorials do")
@@ -140,9 +152,17 @@ def peek_meta(ckpt=None, model_file=None, model=None) -> dict | None:
 
     if model_file is not None:
         return read_export_meta(Path(model_file)) if Path(model_file).is_file() else None
-    if Path(ckpt).is_file() and (model is None or Path(ckpt).with_suffix(".json").is_file()):
-        return checkpoint.read_meta(ckpt)
-    return None
+    ckpt = Path(ckpt)
+    if not ckpt.is_file() or (model is not None and not ckpt.with_suffix(".json").is_file()):
+        return None
+    _need_meta(ckpt)
+    return checkpoint.read_meta(ckpt)
+
+
+def _need_meta(ckpt: Path) -> None:
+    if not ckpt.with_suffix(".json").is_file():
+        raise MindganError(f"{ckpt} has no metadata file {ckpt.with_suffix('.json').name} beside it: for a "
+                           f"checkpoint written by the tutorials' own code add --model gan or --model dcgan")
 
 
 def open_generator(ckpt=None, model_file=None, model=None):
@@ -154,7 +174,6 @@ def open_generator(ckpt=None, model_file=None, model=None):
     ckpt = Path(ckpt)
     if model is not None and ckpt.is_file() and not ckpt.with_suffix(".json").is_file():
         return load_foreign(ckpt, model)
-    if not ckpt.with_suffix(".json").is_file() and ckpt.is_file():
-        raise MindganError(f"{ckpt} has no metadata file {ckpt.with_suffix('.json').name} beside it: for a "
-                           f"checkpoint written by the tutorials' own code add --model gan or --model dcgan")
+    if ckpt.is_file():
+        _need_meta(ckpt)
     return load_generator(ckpt)
