@@ -91,6 +91,7 @@ def seed000_step(batch_size, latent_size=100, img_size=28):
         d, g = train_step(image, latent)
         return float(d.asnumpy()), float(g.asnumpy())
 
+    step.net_g = net_g  # for benchmarks/tutorial_ckpt.py: the tutorial saves and reloads this generator
     return step
 
 
@@ -176,6 +177,7 @@ def seed002_step(batch_size, image_size=64, nc=3, nz=100, ngf=64, ndf=64):
         g, d, _ = train_step(imgs)
         return float(d.asnumpy()), float(g.asnumpy())
 
+    step.net_g = generator
     return step
 
 

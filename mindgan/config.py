@@ -11,7 +11,9 @@ import yaml
 
 from .errors import MindganError
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+_HERE = Path(__file__).resolve().parent
+# The recipes: inside the package when installed (package data mindgan/configs), else a checkout's configs/
+CONFIG_DIR = next((d for d in (_HERE / "configs", _HERE.parent / "configs") if d.is_dir()), _HERE / "configs")
 
 # Every key a recipe may set: name -> Key(type, default, help, bounds or choices). Recipes set what their
 # tutorial sets; every value is checked against its bounds before anything is built or written.

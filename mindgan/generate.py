@@ -1,4 +1,5 @@
-"""`python -m mindgan.generate --ckpt PATH`: images from a trained generator, as the tutorials' inference."""
+"""`python -m mindgan.generate --ckpt PATH` (or `--model-file FILE.mindir`): images from a trained
+generator, as the tutorials' inference."""
 from __future__ import annotations
 
 import argparse
@@ -77,7 +78,12 @@ def parse_args(argv=None):
     from .cli import add_device_arg
 
     p = argparse.ArgumentParser(prog="python -m mindgan.generate", description=__doc__)
-    p.add_argument("--ckpt", required=True, help="a .ckpt written by mindgan.train (its .json beside it)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--ckpt", help="a .ckpt written by mindgan.train (its .json beside it), or a generator "
+                                    "checkpoint saved by the MindSpore tutorials' own code (with --model)")
+    src.add_argument("--model-file", help="a .mindir written by python -m mindgan.export (its .json beside it)")
+    p.add_argument("--model", default=None,
+                   help="for a checkpoint without mindgan's .json: the model whose recipe built it (gan, dcgan)")
     p.add_argument("--num", type=int, default=None,
                    help="how many images (default: the run's grid; for a conditional model without --label, "
                         "10 per class)")
@@ -99,17 +105,27 @@ def main(argv=None):
         raise MindganError("--num must be at least 1")
     if args.steps < 2:
         raise MindganError("--steps must be at least 2 (the two ends of the walk)")
-    from . import checkpoint, device, outputs
+    from . import device, generated, loaders, outputs
 
-    if Path(args.ckpt).is_file():
-        check_label(args.label, checkpoint.read_meta(args.ckpt))  # before loading weights or a device
+    src = Path(args.model_file or args.ckpt).resolve()
+    run = args.ckpt and src.with_suffix(".json").is_file()  # a mindgan run: <run>/checkpoints/x.ckpt
+    out = Path(args.out) if args.out else (src.parent.parent if run else src.parent) / "generated"
+    generated.check_out(out)
+
+    def check(meta):
+        check_label(args.label, meta)
+        generated.check_count(args.steps if args.interpolate else args.num or 0, meta,
+                              "--steps" if args.interpolate else "--num")
+
+    early = loaders.peek_meta(args.ckpt, args.model_file, args.model)
+    if early:
+        check(early)  # before loading weights or a device
     device.setup(args.device)
-    from .api import load_generator
-
-    gan, meta = load_generator(args.ckpt)
-    out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent.parent / "generated"
-    out.mkdir(parents=True, exist_ok=True)
-    what = f"{meta['model']} (epoch {meta['epoch']})" + (f", label {args.label}" if args.label is not None else "")
+    gan, meta = loaders.open_generator(args.ckpt, args.model_file, args.model)
+    check(meta)
+    generated.make_out(out)
+    what = meta["model"] + (f" (epoch {meta['epoch']})" if meta.get("epoch") is not None else "") + \
+        (f", label {args.label}" if args.label is not None else "")
     if args.interpolate:
         images, rows = interpolate(gan, meta, args.steps, args.seed, args.label)
         outputs.save_image(outputs.grid(images, rows, args.steps, gan.value_range), out / "interpolation.png")
@@ -121,7 +137,7 @@ def main(argv=None):
     n = len(labels) if labels is not None else (args.num or rows * cols)
     images = generate(gan, n, args.seed, labels)
     outputs.save_image(outputs.grid(images, rows, cols, gan.value_range), out / "grid.png")
-    outputs.save_individual(images, out / "images", gan.value_range)
+    generated.replace_images(images, out / "images", gan.value_range)
     save_arrays(images, gan.value_range, out / "samples.npy")
     print(f"mindgan: {n} images from {what} in {out}: grid.png ({rows}x{cols}), images/, samples.npy")
     return 0

@@ -86,7 +86,7 @@ WIDTHS = {"ngf": Arg(int, 64, 1, "generator width (channels of its last hidden l
           "ndf": Arg(int, 64, 1, "discriminator width (channels of its first layer)")}
 
 
-@register_model("dcgan", recipe="dcgan_faces.yaml", args=WIDTHS,
+@register_model("dcgan", recipe="dcgan_faces.yaml", args=WIDTHS, data=("images", "mnist"),
                 about="DCGAN on a folder of images (faces, emoji), MindSpore tutorial 'DCGAN for image generation'")
 def build_dcgan(cfg: dict, args: dict) -> GAN:
     size, nc, nz = cfg["image_size"], cfg["channels"], cfg["latent_size"]

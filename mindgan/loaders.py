@@ -1,0 +1,179 @@
+"""Where a generator comes from: a mindgan checkpoint, a checkpoint written by the MindSpore tutorials'
+own code (no .json beside it), or a MindIR file written by `python -m mindgan.export`.
+
+Every source gives (gan, meta): `gan` has `latent_shape`, `image_shape`, `value_range`, `conditional`
+and either `generator` (a Cell) or `sample(z, labels)`; `meta` has `model`, `epoch`, `conditional` and
+the recipe under `config`, as a mindgan checkpoint's .json does.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .errors import MindganError
+
+# How the tutorials' own Generator classes name their parameters, by the path inside mindgan's generator
+# (its "generator." prefix removed). The GAN tutorial calls net_g.update_parameters_name('generator')
+# (no dot), giving "generatormodel.0.weight"; the DCGAN tutorial renames only its optimisers, so its
+# Generator keeps "generator.0.weight" (its SequentialCell attribute is called generator, as mindgan's).
+TUTORIAL_PREFIX = {"gan": "generator", "dcgan": ""}
+# Both tutorials then call optimizer_g.update_parameters_name('optim_g' / 'optim_g.'), which renames the
+# generator's trainable weights too (not BatchNorm's moving statistics): their saved checkpoints carry
+# "optim_ggeneratormodel.0.weight" / "optim_g.generator.0.weight", and a Generator built afresh for
+# inference (no optimiser) does not take those names.
+TUTORIAL_OPTIM = {"gan": "optim_g", "dcgan": "optim_g."}
+OUR_PREFIX = "generator."
+
+
+def tutorial_names(model: str, params) -> dict:
+    """{mindgan parameter name: [the tutorial Generator's names for it]}: the fresh Generator's name and,
+    for a trainable weight, the name it has in the tutorial's notebook after its optimiser was built."""
+    if model not in TUTORIAL_PREFIX:
+        raise MindganError(f"{model} has no MindSpore tutorial Generator class to write names for; "
+                           f"tutorial names exist for {', '.join(TUTORIAL_PREFIX)}")
+    out = {}
+    for p in params:
+        fresh = TUTORIAL_PREFIX[model] + p.name[len(OUR_PREFIX):]
+        out[p.name] = [fresh] + ([TUTORIAL_OPTIM[model] + fresh] if p.requires_grad else [])
+    return out
+
+
+def match_names(targets, params: dict, path: Path) -> dict:
+    """{target name: key in the file} where a key ends with the target's path inside the generator.
+
+    The suffix is the structural name ("model.0.weight"); what stands before it is whatever prefix the
+    saving code gave (`generator`, `generator.`, `optim_g...` after renaming an optimiser that holds the
+    weights). Optimiser moments are never weights; where two keys still fit, one naming the generator wins.
+    """
+    keys = [k for k in params if "moment" not in k and not k.startswith(("beta1_power", "beta2_power"))]
+    found = {}
+    for name in targets:
+        tail = name[len(OUR_PREFIX):]
+        hits = [k for k in keys if k.endswith(tail)]
+        if len(hits) > 1:
+            hits = [k for k in hits if "gen" in k[: len(k) - len(tail)].lower()] or hits
+        if not hits:
+            raise MindganError(f"{path} does not hold this generator: no parameter ending in {tail!r} "
+                               f"(the file has e.g. {', '.join(list(keys)[:3]) or 'nothing'}); is --model right?")
+        if len(hits) > 1 and all(np.array_equal(params[k].asnumpy(), params[hits[0]].asnumpy()) for k in hits):
+            hits = hits[:1]  # one weight under several names (export --format TUTORIAL writes both)
+        if len(hits) > 1:
+            raise MindganError(f"{path}: parameters {', '.join(hits[:3])} all fit {tail!r}; save the generator "
+                               f"alone (mindspore.save_checkpoint(net_g, ...)) as the tutorials do")
+        found[name] = hits[0]
+    return found
+
+
+def load_foreign(ckpt: Path, model: str):
+    """A generator checkpoint without mindgan's .json (the tutorials' Generator.ckpt / generator.ckpt):
+    the networks come from the model's recipe, the weights by their names' structural tails."""
+    from . import checkpoint, config
+    from .models import create_model
+
+    cfg = config.load(model=model)
+    gan = create_model(cfg)
+    params = checkpoint.load_params(ckpt)
+    targets = [p.name for p in gan.generator.get_parameters()]
+    found = match_names(targets, params, ckpt)
+    checkpoint.assign(gan.generator.get_parameters(), {t: params[k] for t, k in found.items()},
+                      f"{model} generator (recipe {config.recipe_path(model).name})", ckpt)
+    gan.generator.set_train(False)
+    meta = {"model": model, "epoch": None, "conditional": gan.conditional, "config": cfg,
+            "source": "a checkpoint without mindgan metadata, read with the recipe's settings"}
+    return gan, meta
+
+
+class ExportedGenerator:
+    """A generator exported to MindIR, run through nn.GraphCell: no network code is built."""
+
+    def __init__(self, path: Path, meta: dict):
+        import mindspore as ms
+        from mindspore import nn
+
+        try:
+            self.cell = nn.GraphCell(ms.load(str(path)))
+        except (RuntimeError, ValueError, TypeError, OSError) as err:
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+            raise MindganError(f"{path} is not a readable MindIR file ({first}); export it again") from None
+        z = meta["inputs"][0]
+        self.batch = z["shape"][0]  # None: any batch
+        self.latent_shape = tuple(z["shape"][1:])
+        self.image_shape = tuple(meta["outputs"][0]["shape"][1:])
+        self.value_range = meta["value_range"]
+        self.conditional = meta["conditional"]
+
+    def sample(self, z: np.ndarray, labels=None) -> np.ndarray:
+        """Images for noise z (and labels); a fixed-batch file runs in chunks, the last one padded."""
+        import mindspore as ms
+
+        n = len(z)
+        step = self.batch or n
+        out = []
+        for i in range(0, n, step):
+            zc = z[i: i + step]
+            pad = step - len(zc)
+            args = [np.concatenate([zc, np.zeros((pad, *zc.shape[1:]), zc.dtype)]) if pad else zc]
+            if self.conditional:
+                lc = np.asarray(labels, np.int32)[i: i + step]
+                args.append(np.concatenate([lc, np.zeros(pad, np.int32)]) if pad else lc)
+            out.append(self.cell(*[ms.Tensor(a) for a in args]).asnumpy()[: len(zc)])
+        return np.concatenate(out)
+
+
+def read_export_meta(path: Path) -> dict:
+    side = Path(str(path) + ".json")
+    if not side.is_file():
+        raise MindganError(f"{path} has no metadata file {side.name} beside it: give a file written by "
+                           f"python -m mindgan.export (its .json must stay next to it)")
+    try:
+        meta = json.loads(side.read_text())
+    except json.JSONDecodeError as err:
+        raise MindganError(f"{side} is not valid JSON ({err}); export the model again") from None
+    if not isinstance(meta, dict) or meta.get("format") != "MINDIR":
+        raise MindganError(f"{side} does not describe a MindIR export; generate runs .mindir files "
+                           f"(ONNX files run in onnxruntime)")
+    return meta
+
+
+def load_model_file(path) -> tuple[ExportedGenerator, dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise MindganError(f"model file {path} does not exist")
+    meta = read_export_meta(path)
+    return ExportedGenerator(path, meta), meta
+
+
+def peek_meta(ckpt=None, model_file=None, model=None) -> dict | None:
+    """The metadata generate checks --label and --num against, without loading weights (None when it
+    needs the networks built: a checkpoint without .json)."""
+    from . import checkpoint
+
+    if model_file is not None:
+        return read_export_meta(Path(model_file)) if Path(model_file).is_file() else None
+    ckpt = Path(ckpt)
+    if not ckpt.is_file() or (model is not None and not ckpt.with_suffix(".json").is_file()):
+        return None
+    _need_meta(ckpt)
+    return checkpoint.read_meta(ckpt)
+
+
+def _need_meta(ckpt: Path) -> None:
+    if not ckpt.with_suffix(".json").is_file():
+        raise MindganError(f"{ckpt} has no metadata file {ckpt.with_suffix('.json').name} beside it: for a "
+                           f"checkpoint written by the tutorials' own code add --model gan or --model dcgan")
+
+
+def open_generator(ckpt=None, model_file=None, model=None):
+    """(gan, meta) from any source; a checkpoint with mindgan's .json ignores --model."""
+    from .api import load_generator
+
+    if model_file is not None:
+        return load_model_file(model_file)
+    ckpt = Path(ckpt)
+    if model is not None and ckpt.is_file() and not ckpt.with_suffix(".json").is_file():
+        return load_foreign(ckpt, model)
+    if ckpt.is_file():
+        _need_meta(ckpt)
+    return load_generator(ckpt)
