@@ -12,7 +12,9 @@ from .errors import MindganError, cli_entry
 
 
 def generate(gan, num: int, seed: int, labels=None) -> np.ndarray:
-    return gan.sample(gan.noise(num, seed), labels)
+    from .models import noise
+
+    return gan.sample(noise(gan.latent_shape, num, seed), labels)  # a GAN or an exported (MindIR) generator
 
 
 def check_label(label, meta: dict) -> None:

@@ -149,14 +149,16 @@ def test_operator_without_onnx_mapping_is_named(monkeypatch, tmp_path, capsys):
         def construct(self, z):
             return self.act(self.fc(z)).reshape(-1, 1, 4, 4)
 
-    def build(cfg):
+    def build(cfg, args):
         return GAN(MishGenerator(), nn.Dense(16, 1), latent_shape=(8,), image_shape=(1, 4, 4))
 
-    monkeypatch.setitem(models._REGISTRY, "mish", models.ModelInfo("mish", build, "gan_mnist.yaml", "test"))
+    hidden = {k: models.Arg("ints", [1]) for k in ("g_hidden", "d_hidden")}  # the borrowed recipe's keys
+    monkeypatch.setitem(models._REGISTRY, "mish", models.ModelSpec("mish", build, "gan_mnist.yaml", "test", args=hidden))
     cfg = config.load(model="mish", overrides={"latent_size": 8, "image_size": 4})
     gan = create_model(cfg)
     ckpt = tmp_path / "mish.ckpt"
-    checkpoint.save(gan.generator, ckpt, {"model": "mish", "epoch": 1, "config": cfg, "conditional": False})
+    checkpoint.save(gan.generator, ckpt, {"model": "mish", "epoch": 1, "step": 1, "batch_in_epoch": 0, "config": cfg,
+                                          "conditional": False})
     with pytest.raises(SystemExit) as exit_:
         export.main(["--ckpt", str(ckpt), "--format", "ONNX", "--device", "CPU"])
     err = capsys.readouterr().err.strip().splitlines()

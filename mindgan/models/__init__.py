@@ -83,7 +83,12 @@ class GAN:
             G.set_train(was_training)
 
     def noise(self, num: int, seed: int) -> np.ndarray:
-        return np.random.default_rng(seed).standard_normal((num, *self.latent_shape)).astype(np.float32)
+        return noise(self.latent_shape, num, seed)
+
+
+def noise(latent_shape, num: int, seed: int) -> np.ndarray:
+    """num standard-normal latent vectors from a seeded generator: the same seed, the same vectors."""
+    return np.random.default_rng(seed).standard_normal((num, *latent_shape)).astype(np.float32)
 
 
 @dataclass
