@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MindganError, cli_entry
+from .errors import MindganError, check_path, cli_entry
 
 
 def load_generator(ckpt: str | Path):
@@ -15,9 +15,7 @@ def load_generator(ckpt: str | Path):
     from . import checkpoint, config
     from .models import create_model
 
-    ckpt = Path(ckpt)
-    if not ckpt.is_file():
-        raise MindganError(f"checkpoint {ckpt} does not exist")
+    ckpt = check_path(ckpt, "checkpoint", "file")
     meta = checkpoint.read_meta(ckpt)
     params = checkpoint.load_params(ckpt)
     cfg = config.validate(meta["config"], f"{ckpt.with_suffix('.json')}")
@@ -126,12 +124,17 @@ def main(argv=None):
         raise MindganError("--steps must be at least 2 (the two ends of the walk)")
     from . import checkpoint, device, outputs
 
-    if Path(args.ckpt).is_file():
-        check_label(args.label, checkpoint.read_meta(args.ckpt))  # before loading weights or a device
+    check_path(args.ckpt, "--ckpt", "file")
+    check_label(args.label, checkpoint.read_meta(args.ckpt))  # before loading weights or a device
+    out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent.parent / "generated"
+    if out.exists() and not out.is_dir():
+        raise MindganError(f"--out {out} is a file; give a folder for the images")
     device.setup(args.device)
     gan, meta = load_generator(args.ckpt)
-    out = Path(args.out) if args.out else Path(args.ckpt).resolve().parent.parent / "generated"
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise MindganError(f"cannot create output folder {out} ({err.strerror}): choose another --out") from None
     what = f"{meta['model']} (epoch {meta['epoch']})" + (f", label {args.label}" if args.label is not None else "")
     if args.interpolate:
         images, rows = interpolate(gan, meta, args.steps, args.seed, args.label)

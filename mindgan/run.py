@@ -72,7 +72,8 @@ def build_dataset(cfg: dict, gan, split: str = "train", seed_offset: int = 0, lo
     if gan.data_kind == "mnist":
         return pipelines.mnist(loc, batch, int(gan.latent_shape[0]), cfg["seed"] + seed_offset,
                                gan.value_range, split=split, num_workers=cfg["num_workers"],
-                               image_size=gan.image_shape[1], num_shards=num_shards, shard_id=shard_id), loc
+                               image_size=gan.image_shape[1], num_shards=num_shards, shard_id=shard_id,
+                               num_classes=cfg["num_classes"] if gan.conditional else None), loc
     if gan.data_kind == "images":
         return pipelines.images(loc, batch, tuple(gan.latent_shape), cfg["seed"] + seed_offset,
                                 gan.value_range, image_size=gan.image_shape[1], channels=gan.image_shape[0],
