@@ -4,7 +4,7 @@ import os as _os
 __version__ = "0.1.0"
 
 # These must be in the environment before MindSpore loads, so they live here, the first thing any
-# mindgan entry point imports. Users can override either by setting it themselves.
+# mindgan entry point imports. Users can override any of them by setting it themselves.
 #  - oneDNN in MindSpore 2.10 picks a reference convolution on AVX-512 CPUs (hundreds of times slower);
 #    capping the ISA at AVX2 makes it use its JIT GEMM kernels (../shared/MINDSPORE_NOTES.md).
 #  - GLOG_v=3 keeps MindSpore's C++ warnings (device probes, plugin loading) off the terminal.

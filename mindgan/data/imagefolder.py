@@ -285,7 +285,7 @@ def _smaller_size(side: int) -> str:
     stages, convgan's multiple of 4, the MLPs' any size), so never advise a size the model refuses."""
     if side < 8:
         return "They are too small to train on: remove them, or "
-    return f"Use --image-size {1 << (side.bit_length() - 1)} (or another size they all reach), or "
+    return f"Use --image-size {1 << (side.bit_length() - 1)} (a power of two, which every model takes), or "
 
 
 def write_rgb_png(src, dest: Path) -> None:
