@@ -109,8 +109,9 @@ def test_decompression_bomb_refused_by_train_and_skipped_with_bad_images_skip(tm
 def test_truncated_jpeg_is_named_before_training(tmp_path):
     data = noise_pngs(tmp_path / "d" / "c", 4)
     buf = io.BytesIO()
-    Image.fromarray(np.full((32, 32, 3), 90, np.uint8)).save(buf, format="JPEG")
-    (data / "cut.jpg").write_bytes(buf.getvalue()[:300])  # verify() passes JPEGs; only a decode sees it
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (32, 32, 3), dtype=np.uint8)).save(buf, format="JPEG")
+    cut = buf.getvalue()[: len(buf.getvalue()) * 2 // 3]  # Pillow's verify() passes it; only a decode sees it
+    (data / "cut.jpg").write_bytes(cut)
     with pytest.raises(MindganError, match=r"cut\.jpg is not a readable image"):
         folder_pipeline(data.parent, 8, 2)
 
