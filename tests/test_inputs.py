@@ -240,7 +240,8 @@ def test_too_small_images_advice_is_a_size_every_model_takes():
 
 def test_one_pixel_images_get_no_image_size_advice(tmp_path):
     data = noise_pngs(tmp_path / "d" / "c", 4, size=(1, 1))
-    proc = run_cli("mindgan.train", "--model", "dcgan", "--data", data.parent, "--out", tmp_path / "o", "--device", "CPU")
+    proc = run_cli("mindgan.train", "--model", "dcgan", "--data", data.parent, "--out", tmp_path / "o",
+                   "--device", "CPU")
     assert_one_line_error(proc, "is 1x1, smaller than image_size 64", "too small to train on", "--bad-images skip")
     assert "--image-size" not in proc.stderr
 
