@@ -80,9 +80,10 @@ def _check_image_size(folder, split: str, size: int) -> None:
     if (h, w) in ((size, size), (MNIST_SIDE, MNIST_SIDE)):
         return
     fix = f", or set --image-size {h} if the model takes {h}x{h} images" if h == w else ""
+    resized = "" if size == MNIST_SIDE else f" (or {MNIST_SIDE}x{MNIST_SIDE}, which are resized)"
     raise MindganError(f"{folder / idx.SPLIT_FILES[split][0]} holds {h}x{w} images, but this run makes "
-                       f"{size}x{size} images (image_size {size}): give MNIST-format data of {size}x{size} images "
-                       f"(or 28x28, which are resized){fix}")
+                       f"{size}x{size} images (image_size {size}): give MNIST-format data of {size}x{size} "
+                       f"images{resized}{fix}")
 
 
 def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_range: str = "tanh",
