@@ -44,7 +44,7 @@ def build_dataset(cfg: dict, gan: GAN, split: str = "train", seed_offset: int = 
                                f"{gan.image_shape[0]})")
         return pipelines.mnist(loc, batch, int(np.prod(gan.latent_shape)), cfg["seed"] + seed_offset,
                                gan.value_range, image_size=gan.image_shape[1],
-                               **common), loc
+                               num_classes=cfg["num_classes"] if gan.conditional else None, **common), loc
     return pipelines.images(loc, batch, tuple(gan.latent_shape), cfg["seed"] + seed_offset, gan.value_range,
                             image_size=gan.image_shape[1], channels=gan.image_shape[0],
                             bad_images=cfg["bad_images"], **common), loc

@@ -1,10 +1,24 @@
 """One exception type for mistakes a user can fix; entry points print it as one line."""
 import functools
 import sys
+from pathlib import Path
 
 
 class MindganError(Exception):
     """A problem with the user's input or machine, with the fix in the message."""
+
+
+def check_path(path, what: str, kind: str) -> Path:
+    """A path the user gave must exist and be a file (kind "file") or a folder ("folder"): say which
+    it is when it is the other, rather than "does not exist"."""
+    path = Path(path)
+    if not path.exists():
+        raise MindganError(f"{what} {path} does not exist")
+    if kind == "file" and path.is_dir():
+        raise MindganError(f"{what} {path} is a folder; give a file")
+    if kind == "folder" and not path.is_dir():
+        raise MindganError(f"{what} {path} is a file; give a folder")
+    return path
 
 
 def cli_entry(main):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import MindganError, cli_entry
+from .errors import MindganError, check_path, cli_entry
 
 
 def parse_train_args(argv):
@@ -139,9 +139,12 @@ def run_evaluation(argv) -> int:
                            "or the subcommand train-classifier")
     if args.num < 2:
         raise MindganError("--num must be at least 2")
-    for flag, path in (("--ckpt", args.ckpt), ("--samples", args.samples), ("--real", args.real)):
-        if path and not Path(path).exists():
-            raise MindganError(f"{flag} {path} does not exist")
+    for flag, path, kind in (("--ckpt", args.ckpt, "file"), ("--samples", args.samples, "any"),
+                             ("--real", args.real, "folder")):
+        if path:
+            check_path(path, flag, kind)
+    if args.json and Path(args.json).is_dir():
+        raise MindganError(f"--json {args.json} is a folder; give the path of the .json file to write")
     from . import device
 
     device.setup(args.device)

@@ -117,7 +117,7 @@ def test_folder_errors_are_one_line(tmp_path):
         pipeline(bad.parent)
     got = batches(pipeline(bad.parent, bad_images="skip"))  # leaves both out, says so
     assert sum(len(b["image"]) for b in got) == 8
-    with pytest.raises(MindganError, match=r"is 24x20, smaller than image_size 32.*--image-size 20"):
+    with pytest.raises(MindganError, match=r"is 24x20, smaller than image_size 32.*--image-size 16 "):
         pipeline(write_mixed(tmp_path / "small" / "c", n=4).parent, size=32)
     with pytest.raises(MindganError, match="batch size 64 is larger than the 4 images"):
         pipeline(tmp_path / "small", batch=64)

@@ -178,3 +178,39 @@ def test_cli_errors_are_one_line(tmp_path, case, args, message):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], (case, r.stderr)
     assert not (tmp_path / "cache" / "classifiers").exists()  # no classifier trained for a bad argument
+
+
+def save_pngs(folder, images: np.ndarray) -> None:
+    """(N, C, H, W) in [0, 1] -> folder/NNN.png (grey for one channel)."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, img in enumerate(np.rint(images * 255).astype(np.uint8)):
+        Image.fromarray(img[0] if len(img) == 1 else img.transpose(1, 2, 0)).save(folder / f"{i:03d}.png")
+
+
+def test_cli_samples_folder_against_real_folder(tmp_path):
+    save_pngs(tmp_path / "real" / "c", blobs(300, 0, size=40))  # class folder, bigger: resized and cropped
+    save_pngs(tmp_path / "good", blobs(150, 1))
+    save_pngs(tmp_path / "noise", np.random.default_rng(0).random((150, 3, 32, 32)))
+    res = {}
+    for name in ("good", "noise"):
+        r = run_cli("mindgan.evaluate", "--samples", tmp_path / name, "--real", tmp_path / "real", timeout=300)
+        assert r.returncode == 0, r.stderr[-2000:]
+        res[name] = json.loads((tmp_path / name / "evaluation.json").read_text())
+        assert f"evaluation written to {tmp_path / name / 'evaluation.json'}" in r.stdout
+    good, noise = res["good"], res["noise"]
+    assert good["kind"] == "images" and good["n_samples"] == 150 and good["reference"] == str(tmp_path / "real")
+    assert good["fid"] < 2 * good["fid_floor"] and noise["fid"] > 20 * noise["fid_floor"], (good, noise)
+
+
+def test_cli_samples_folder_of_grey_digit_pngs(digits, tmp_path):
+    folder, cache, _ = digits
+    images, _ = digit_images(200, 7)
+    save_pngs(tmp_path / "pngs", images[:, None] / 255)
+    r = run_cli("mindgan.evaluate", "--samples", tmp_path / "pngs", "--data", folder,
+                env_extra={"MINDGAN_DATA": str(cache)}, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    res = json.loads((tmp_path / "pngs" / "evaluation.json").read_text())
+    assert res["kind"] == "digits" and res["n_samples"] == 200  # read as 1x28x28, judged by the classifier
+    assert res["fid"] < 2 * res["fid_floor"] + 1 and res["kl_uniform"] < 0.1, res

@@ -45,8 +45,12 @@ def _header(path: Path, magic: int, dims: int) -> tuple[int, ...]:
     return tuple(shape)
 
 
-def check_split(folder: Path, split: str) -> int:
-    """Check the IDX pair of `split` in `folder`; return the number of images."""
+def check_split(folder: Path, split: str, num_classes: int | None = None) -> int:
+    """Check the IDX pair of `split` in `folder`; return the number of images.
+
+    num_classes: also check every label is a class index below it (a conditional model's embedding, the
+    classifier's softmax). IDX labels are unsigned bytes, so none is negative.
+    """
     img_name, lbl_name = SPLIT_FILES[split]
     missing = [n for n in (img_name, lbl_name) if not (folder / n).is_file()]
     if missing:
@@ -56,7 +60,24 @@ def check_split(folder: Path, split: str) -> int:
     (n_lbl,) = _header(folder / lbl_name, LABELS_MAGIC, 1)
     if n_img != n_lbl:
         raise MindganError(f"{folder}: {n_img} images but {n_lbl} labels in the {split} split")
+    if num_classes is not None:
+        _check_labels(folder / lbl_name, num_classes)
     return n_img
+
+
+def _check_labels(path: Path, num_classes: int) -> None:
+    labels = np.fromfile(path, np.uint8, offset=8)
+    over = labels >= num_classes
+    if over.any():
+        raise MindganError(f"{path} holds labels up to {int(labels.max())} ({int(over.sum())} of {len(labels)} "
+                           f"are {num_classes} or more), but this run has num_classes {num_classes}: set "
+                           f"--num-classes {int(labels.max()) + 1}, or relabel the data as 0..{num_classes - 1}")
+
+
+def image_size(folder: Path, split: str) -> tuple[int, int]:
+    """(height, width) of the images in a checked split."""
+    _, h, w = _header(folder / SPLIT_FILES[split][0], IMAGES_MAGIC, 3)
+    return h, w
 
 
 def has_split(folder: Path, split: str) -> bool:

@@ -10,6 +10,8 @@ from ..errors import MindganError
 from . import idx
 from .sources import Location
 
+MNIST_SIDE = 28  # MNIST-format digits are 28x28; the recipes may ask for them resized
+
 
 class LatentColumn:
     """Adds the tutorial's `latent_code` column: one seeded Gaussian vector per image, per batch."""
@@ -73,12 +75,26 @@ def _batch_with_latent(data, batch_size: int, drop_remainder: bool, workers: int
                     output_columns=["label", "latent_code"], num_parallel_workers=1)
 
 
+def _check_image_size(folder, split: str, size: int) -> None:
+    h, w = idx.image_size(folder, split)
+    if (h, w) in ((size, size), (MNIST_SIDE, MNIST_SIDE)):
+        return
+    fix = f", or set --image-size {h} if the model takes {h}x{h} images" if h == w else ""
+    resized = "" if size == MNIST_SIDE else f" (or {MNIST_SIDE}x{MNIST_SIDE}, which are resized)"
+    raise MindganError(f"{folder / idx.SPLIT_FILES[split][0]} holds {h}x{w} images, but this run makes "
+                       f"{size}x{size} images (image_size {size}): give MNIST-format data of {size}x{size} "
+                       f"images{resized}{fix}")
+
+
 def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_range: str = "tanh",
           split: str = "train", shuffle: bool = True, num_workers: int = 0, drop_remainder: bool = True,
-          image_size: int = 28, num_shards: int | None = None, shard_id: int | None = None):
-    """MnistDataset -> float images (N, 1, 28, 28) in the model's range, int32 labels, latent_code.
+          image_size: int = 28, num_shards: int | None = None, shard_id: int | None = None,
+          num_classes: int | None = None):
+    """MnistDataset -> float images (N, 1, S, S) in the model's range, int32 labels, latent_code.
 
-    Columns: image, label, latent_code (the tutorial's names). Labels stay for conditional models.
+    Columns: image, label, latent_code (the tutorial's names). Labels stay for conditional models, which
+    pass `num_classes` so a label their embedding cannot take is named here, not in a graph.
+    28x28 digits are resized to image_size S; other IDX sizes must be S already.
     `num_shards`/`shard_id` (data parallel): this worker's share, see `_shards`.
     """
     import mindspore.dataset as ds
@@ -87,13 +103,15 @@ def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_ran
     from mindspore import dtype as mstype
 
     folder = _split_folder(loc, split)
-    _check_whole_batch(idx.check_split(folder, split) // (num_shards or 1), batch_size, folder, drop_remainder)
+    n = idx.check_split(folder, split, num_classes)
+    _check_image_size(folder, split, image_size)
+    _check_whole_batch(n // (num_shards or 1), batch_size, folder, drop_remainder)
     workers = num_workers or min(cpu_cores(), 8)
     ds.config.set_seed(seed)
     data = ds.MnistDataset(str(folder), usage=split, shuffle=shuffle, num_parallel_workers=workers,
                            **_shards(num_shards, shard_id))
     image_ops = [value_range_ops(value_range), vision.HWC2CHW()]
-    if image_size != 28:
+    if idx.image_size(folder, split) != (image_size, image_size):
         image_ops.insert(0, vision.Resize(image_size))
     data = data.map(image_ops, input_columns="image", num_parallel_workers=workers)
     data = data.map(transforms.TypeCast(mstype.int32), input_columns="label", num_parallel_workers=workers)
@@ -113,7 +131,7 @@ def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range:
     import mindspore.dataset as ds
     import mindspore.dataset.vision as vision
 
-    from .imagefolder import EXTENSIONS, DecodeRGB, prepare
+    from .imagefolder import EXTENSIONS, DecodeRGB, prepare, resize_ops
     from .sources import cache_root
 
     folder = _split_folder(loc, split)
@@ -123,8 +141,8 @@ def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range:
     ds.config.set_seed(seed)
     data = ds.ImageFolderDataset(str(root), shuffle=shuffle, decode=False, extensions=EXTENSIONS,
                                  num_parallel_workers=workers, **_shards(num_shards, shard_id))
-    image_ops = [DecodeRGB(channels), vision.Resize(image_size), vision.CenterCrop(image_size),
-                 value_range_ops(value_range, channels), vision.HWC2CHW()]
+    image_ops = [DecodeRGB(channels), *resize_ops(image_size), value_range_ops(value_range, channels),
+                 vision.HWC2CHW()]
     data = data.map(image_ops, input_columns="image", num_parallel_workers=workers)
     return _batch_with_latent(data, batch_size, drop_remainder, workers, latent_shape, seed, num_shards, shard_id)
 

@@ -38,7 +38,25 @@ DONE = ".complete"  # written last when a source is laid out; a folder without i
 
 
 def cache_root() -> Path:
-    return Path(os.environ.get("MINDGAN_DATA", Path.home() / ".cache" / "mindgan" / "data"))
+    """The data cache: $MINDGAN_DATA, or ~/.cache/mindgan/data. It may be read-only once filled."""
+    root = Path(os.environ.get("MINDGAN_DATA") or Path.home() / ".cache" / "mindgan" / "data")
+    if root.exists() and not root.is_dir():
+        raise MindganError(f"the data cache {root} (MINDGAN_DATA) is a file, not a folder: set MINDGAN_DATA "
+                           f"to a folder")
+    return root
+
+
+def writable(folder: Path, root: Path | None = None) -> Path:
+    """Create `folder` inside the cache and check that files can be written there, before any work that
+    would write them; an error naming the cache (MINDGAN_DATA) if not."""
+    root = root or cache_root()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as err:
+        raise MindganError(f"cannot write to the data cache {root} (MINDGAN_DATA): {err.strerror} for "
+                           f"{err.filename or folder}; set MINDGAN_DATA to a writable folder") from None
+    return folder
 
 
 @dataclass
@@ -304,6 +322,7 @@ def fetch(name: str, root: Path | None = None, quiet: bool = False) -> Location:
     src = SOURCES[name]
     loc = src.cached(root)
     if loc is None:
+        writable(root, root)
         if not quiet:
             print(f"mindgan: fetching {name}: {src.about}")
         loc = src.fetch(root)

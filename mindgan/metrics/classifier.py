@@ -115,7 +115,10 @@ def train(loc, epochs: int = 10, batch_size: int = 128, lr: float = 2e-3, seed: 
 
     from ..data import idx, pipelines
 
-    n_train = idx.check_split(loc.train, "train")
+    from ..data.sources import writable
+
+    n_train = idx.check_split(loc.train, "train", num_classes=NUM_CLASSES)
+    writable(cache_dir(loc.source))  # before minutes of training, not after
     batch_size = min(batch_size, n_train)
     ms.set_seed(seed)
     net = build_lenet()

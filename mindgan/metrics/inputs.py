@@ -8,17 +8,24 @@ import numpy as np
 from ..errors import MindganError
 from ..models import to_unit  # noqa: F401  (the one value-range helper; imported from here too)
 
-IMAGE_EXT = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp"}
+
+TOLERANCE = 1e-3  # float rounding around the ends of [0, 1] / [-1, 1]; anything further is another scale
 
 
 def as_nchw(arr: np.ndarray, what: str) -> np.ndarray:
     """(N, H, W) / (N, C, H, W) / (N, H, W, C) with C in 1, 3 -> (N, C, H, W) in [0, 1].
 
-    uint8 is divided by 255; floats below -0.01 are taken as [-1, 1] (a Tanh generator's raw output).
+    uint8 is divided by 255; floats must lie in [0, 1], or in [-1, 1] (a Tanh generator's raw output,
+    told by a value below -0.01). Anything else (0-255 floats, other integer types, NaN) is refused
+    with the range seen: clipping it would report an FID of other pictures than the samples.
     """
     if arr.dtype == np.uint8:
         arr = arr.astype(np.float32) / 255
-    elif not np.issubdtype(arr.dtype, np.floating) and not np.issubdtype(arr.dtype, np.integer):
+    elif np.issubdtype(arr.dtype, np.integer):
+        lo, hi = (int(arr.min()), int(arr.max())) if arr.size else (0, 0)
+        raise MindganError(f"{what}: integer samples must be uint8 (0-255); got {arr.dtype} with values "
+                           f"{lo}..{hi}: save them as uint8, or as floats in [0, 1] or [-1, 1]")
+    elif not np.issubdtype(arr.dtype, np.floating):
         raise MindganError(f"{what}: expected numbers, got dtype {arr.dtype}")
     arr = np.asarray(arr, np.float32)
     if arr.ndim == 3:
@@ -30,60 +37,54 @@ def as_nchw(arr: np.ndarray, what: str) -> np.ndarray:
         arr = arr.transpose(0, 3, 1, 2)  # NHWC
     if arr.shape[1] not in (1, 3):
         raise MindganError(f"{what}: images must have 1 or 3 channels; got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise MindganError(f"{what}: contains NaN or infinite values")
-    return to_unit(arr, "tanh" if arr.min() < -0.01 else "unit")
+    bad = int(np.count_nonzero(~np.isfinite(arr)))
+    if bad:
+        raise MindganError(f"{what}: {bad} of {arr.size} values are NaN or infinite; evaluate finite samples")
+    lo, hi = float(arr.min()), float(arr.max())
+    scale = "tanh" if lo < -0.01 else "unit"
+    if lo < (-1 if scale == "tanh" else 0) - TOLERANCE or hi > 1 + TOLERANCE:
+        raise MindganError(f"{what}: float values span [{lo:.4g}, {hi:.4g}]; samples must lie in [0, 1] or "
+                           f"[-1, 1] (divide 0-255 pixels by 255, or save them as uint8)")
+    return to_unit(arr, scale)
 
 
 def read_folder(folder: Path, limit: int | None = None, size: tuple[int, int] | None = None,
-                mode: str | None = None, seed: int = 0) -> np.ndarray:
-    """Image files under folder (recursively) -> (N, C, H, W) in [0, 1].
+                mode: str | None = None, seed: int = 0, bad_images: str = "error") -> np.ndarray:
+    """The image files of a folder -> (N, C, H, W) in [0, 1], read as the training pipeline reads them.
 
-    size: (H, W) to resize to (shorter side, then centre crop, as the DCGAN tutorial's pipeline); default:
-    the first image's size. mode: "L" or "RGB"; default: grey if every image read is grey. limit: a
-    seeded random subset, so a big folder costs only `limit` decodes.
+    Which files, their decode (transparency on white) and resize (shorter side, centre crop) are
+    data/imagefolder.py's, shared with training. size: (H, W); default the first image's. mode: "L" or
+    "RGB"; default grey if every image is. limit: a seeded random subset, so a big folder costs only
+    `limit` decodes.
     """
-    from PIL import Image
+    from ..data.imagefolder import IMAGE_EXTS, list_images, read_images
 
-    files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_EXT and p.is_file())
+    folder = Path(folder)
+    files, _ = list_images(folder)
     if len(files) < 2:
-        raise MindganError(f"{folder} holds {len(files)} image file(s) ({', '.join(sorted(IMAGE_EXT))}); "
-                           f"need at least 2")
+        raise MindganError(f"{folder} holds {len(files)} image file(s) ({', '.join(IMAGE_EXTS)}) directly or "
+                           f"in its sub-folders; need at least 2")
     if limit and len(files) > limit:
         files = [files[i] for i in sorted(np.random.default_rng(seed).choice(len(files), limit, replace=False))]
-    pics = []
-    for f in files:
-        try:
-            pics.append(Image.open(f))
-        except OSError as err:
-            raise MindganError(f"{f} is not a readable image ({err})") from None
-    mode = mode or ("L" if all(p.mode in ("L", "1", "I;16") for p in pics) else "RGB")
-    h, w = size or (pics[0].height, pics[0].width)
-    out = np.empty((len(pics), 1 if mode == "L" else 3, h, w), np.float32)
-    for i, pic in enumerate(pics):
-        pic = pic.convert(mode)
-        if pic.size != (w, h):
-            scale = max(w / pic.width, h / pic.height)
-            pic = pic.resize((max(w, round(pic.width * scale)), max(h, round(pic.height * scale))),
-                             Image.BICUBIC)
-            left, top = (pic.width - w) // 2, (pic.height - h) // 2
-            pic = pic.crop((left, top, left + w, top + h))
-        a = np.asarray(pic, np.float32) / 255
-        out[i] = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
-    return out
+    channels = {"L": 1, "RGB": 3, None: None}[mode]
+    images = read_images(files, size, channels, bad_images)
+    if len(images) < 2:
+        raise MindganError(f"{folder}: {len(images)} usable image(s) of {len(files)}; need at least 2")
+    return images.astype(np.float32) / 255
 
 
 def read_samples(path: str | Path) -> np.ndarray:
     """--samples: a .npy array, or a folder with samples.npy (what generate writes) or image files."""
     path = Path(path)
     if not path.exists():
-        raise MindganError(f"samples {path} do not exist: give a .npy file or a folder of images")
+        raise MindganError(f"--samples {path} does not exist: give a .npy file or a folder of images")
     if path.is_dir() and (path / "samples.npy").is_file():
         path = path / "samples.npy"
     if path.is_dir():
         return read_folder(path)
     if path.suffix != ".npy":
-        raise MindganError(f"samples {path}: expected a .npy file or a folder of images")
+        raise MindganError(f"--samples {path} is a {path.suffix or 'extension-less'} file: give a .npy file "
+                           f"or a folder of images")
     try:
         arr = np.load(path, allow_pickle=False)  # never unpickle a file given on the command line
     except (ValueError, OSError) as err:

@@ -110,11 +110,12 @@ class ImageJudge:
                 "fid": F.fid(randfeat.features(samples[:n]), self.ref), "fid_floor": self.floor(n)}
 
 
-def real_image_folder(folder, num: int, shape: tuple) -> np.ndarray:
+def real_image_folder(folder, num: int, shape: tuple, bad_images: str = "error") -> np.ndarray:
     from .inputs import read_folder
 
     c, h, w = shape
-    return read_folder(Path(folder), limit=2 * num, size=(h, w), mode="L" if c == 1 else "RGB")
+    return read_folder(Path(folder), limit=2 * num, size=(h, w), mode="L" if c == 1 else "RGB",
+                       bad_images=bad_images)
 
 
 # --- printing --------------------------------------------------------------------------------------
@@ -150,21 +151,21 @@ METRIC_KEYS = {"fid": "FID", "kl_uniform": "KL to uniform", "mean_confidence": "
                "label_accuracy": "label accuracy"}
 
 
-def judge_for(gan, loc, num: int, quiet: bool = False):
+def judge_for(gan, loc, num: int, quiet: bool = False, bad_images: str = "error"):
     """The judge that fits a model: digits (1x28x28 MNIST-format data) or image folders."""
     if loc.kind == "mnist" and tuple(gan.image_shape) == (1, 28, 28):
         return DigitJudge(loc, max_half=num, quiet=quiet)
     if loc.kind == "mnist":
         raise MindganError(f"the digit classifier takes 1x28x28 images; this model makes "
                            f"{'x'.join(map(str, gan.image_shape))}")
-    return ImageJudge(real_image_folder(loc.train, num, tuple(gan.image_shape)), f"{loc.source} images")
+    return ImageJudge(real_image_folder(loc.train, num, tuple(gan.image_shape), bad_images), f"{loc.source} images")
 
 
 def training_hook(cfg: dict, gan, loc, out: Path):
     """An epoch_metrics callable: every cfg['eval_every'] epochs (and the last), evaluate
     cfg['eval_samples'] samples of fixed noise, return the numbers for metrics.csv, redraw metrics.png."""
     num = cfg["eval_samples"]
-    judge = judge_for(gan, loc, num)
+    judge = judge_for(gan, loc, num, bad_images=cfg.get("bad_images", "error"))  # the files training reads
     noise = np.random.default_rng(cfg["seed"] + 1).standard_normal((num, *gan.latent_shape)).astype(np.float32)
     labels = (np.arange(num) % cfg["num_classes"]).astype(np.int32) if gan.conditional else None
 
