@@ -52,14 +52,21 @@ def read_folder(folder: Path, limit: int | None = None, size: tuple[int, int] | 
     the first image's size. mode: "L" or "RGB"; default: grey if every image read is grey. limit: a
     seeded random subset, so a big folder costs only `limit` decodes.
     """
-    from PIL import Image
-
     files = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_EXT and p.is_file())
     if len(files) < 2:
         raise MindganError(f"{folder} holds {len(files)} image file(s) ({', '.join(sorted(IMAGE_EXT))}); "
                            f"need at least 2")
     if limit and len(files) > limit:
         files = [files[i] for i in sorted(np.random.default_rng(seed).choice(len(files), limit, replace=False))]
+    return read_files(files, size, mode)
+
+
+def read_files(files: list, size: tuple[int, int] | None = None, mode: str | None = None) -> np.ndarray:
+    """Image files -> (N, C, H, W) in [0, 1]; size and mode as read_folder."""
+    from PIL import Image
+
+    from ..data.imagefolder import to_rgb
+
     pics = []
     for f in files:
         try:
@@ -70,7 +77,7 @@ def read_folder(folder: Path, limit: int | None = None, size: tuple[int, int] | 
     h, w = size or (pics[0].height, pics[0].width)
     out = np.empty((len(pics), 1 if mode == "L" else 3, h, w), np.float32)
     for i, pic in enumerate(pics):
-        pic = pic.convert(mode)
+        pic = to_rgb(pic, 1 if mode == "L" else 3)  # transparency on white, as the training pipeline decodes
         if pic.size != (w, h):
             scale = max(w / pic.width, h / pic.height)
             pic = pic.resize((max(w, round(pic.width * scale)), max(h, round(pic.height * scale))),
