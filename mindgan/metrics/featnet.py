@@ -8,9 +8,13 @@ example judges with a trained MNIST classifier; FID is taken in its penultimate 
 Labels: the class sub-folders `ImageFolderDataset` reads (emoji-faces: 16 emoji.json subcategories). A
 folder with fewer than two classes (a flat folder, the DCGAN tutorial's faces/) falls back to rotation
 prediction: which of 0/90/180/270 degrees an image was turned by, a self-supervised task (Gidaris et al.,
-ICLR 2018) that needs the images' layout (eyes above mouth) to solve. Trained once per data set, image
-size and channel count on a fixed 85% of its images (accuracy on the other 15% is recorded), and cached
-beside the digit classifier (classifier.py's cache and training step).
+ICLR 2018) that needs the images' layout (eyes above mouth) to solve.
+
+The images are split once, by a fixed seed, into two halves: the net trains on the first (its accuracy on
+the second is recorded) and the judge's real reference is drawn from it too; the real-vs-real floor
+compares the second half, images the net never saw, with that reference, so the floor is what new real
+images score, as a generator's new images would. Trained once per data set, image size and channel
+count, and cached beside the digit classifier (classifier.py's cache and training step).
 """
 from __future__ import annotations
 
@@ -26,8 +30,8 @@ from . import classifier
 VERSION = 1  # bump when the architecture or training recipe changes: old caches are retrained
 FEATURE_DIM = 128
 WIDTHS = (32, 64, 128, 128)  # stride-2 conv stages (as DCGAN's D), as many as halve the image to 4x4
-HELDOUT = 0.15
-MAX_IMAGES = 10_000  # a seeded subset of bigger folders (70,171 faces would not fit in memory as floats)
+MAX_IMAGES = 10_000  # at most this many train (a seeded subset; 70,171 faces would not fit in memory as floats)
+MAX_HELDOUT = 2_000  # held-out images scored for the recorded accuracy
 EPOCHS = 10
 ROTATION = "rotation"
 
@@ -90,6 +94,12 @@ def labelled_files(folder: Path) -> tuple[list[Path], np.ndarray | None, list[st
     return files, np.array([index[f.parent.name] for f in files], np.int32), classes
 
 
+def halves(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the training half and the held-out half of n images: fixed, the same on every machine."""
+    order = np.random.default_rng(0).permutation(n)
+    return order[: (n + 1) // 2], order[(n + 1) // 2:]
+
+
 def fingerprint(files: list[Path], folder: Path, shape: tuple) -> str:
     """The image list (relative names and sizes) and the input shape: other data means another net."""
     h = hashlib.sha256(repr(tuple(shape)).encode())
@@ -132,19 +142,18 @@ def train(folder: Path, source: str, shape: tuple, epochs: int = EPOCHS, batch_s
 
     folder = Path(folder)
     files, labels, classes = labelled_files(folder)
+    if len(files) < 40:
+        raise MindganError(f"{folder} holds {len(files)} images: too few to train the feature net that "
+                           f"judges image folders (40 at least)")
     fp = fingerprint(files, folder, shape)
     rng = np.random.default_rng(seed)
-    if len(files) > MAX_IMAGES:
-        keep = np.sort(rng.choice(len(files), MAX_IMAGES, replace=False))
-        files, labels = [files[i] for i in keep], None if labels is None else labels[keep]
-    if len(files) < 20:
-        raise MindganError(f"{folder} holds {len(files)} images: too few to train the feature net that "
-                           f"judges image folders (20 at least)")
+    tr, held = (part[:cap] for part, cap in zip(halves(len(files)), (MAX_IMAGES, MAX_HELDOUT)))
+    keep = np.concatenate([tr, held])  # read only these; tr and held index into them from here on
+    files, labels = [files[i] for i in keep], None if labels is None else labels[keep]
+    tr, held = np.arange(len(tr)), np.arange(len(tr), len(keep))
+    n_held = len(held)
     c, h, w = shape
     images = read_files(files, (h, w), "L" if c == 1 else "RGB")
-    order = rng.permutation(len(files))
-    n_held = int(round(HELDOUT * len(files)))
-    held, tr = order[:n_held], order[n_held:]
     batch_size = min(batch_size, len(tr))
     k = 4 if labels is None else len(classes)
     ms.set_seed(seed)
@@ -165,12 +174,12 @@ def train(folder: Path, source: str, shape: tuple, epochs: int = EPOCHS, batch_s
     net.set_train(False)
     info = {"version": VERSION, "source": source, "folder": str(folder), "shape": list(shape),
             "labels": "rotation" if labels is None else "class folders", "classes": classes or
-            ["0", "90", "180", "270"], "images": len(files), "train_images": len(tr), "epochs": epochs,
+            ["0", "90", "180", "270"], "train_images": len(tr), "epochs": epochs,
             "train_seconds": round(seconds, 1), "fingerprint": fp}
-    if n_held:
+    if n_held:  # the held-out half, mirrored (and for rotation turned) at random like the training batches
         x, y = _batch(images, labels, held, np.random.default_rng(seed + 1), h == w)
         pred = predict(net, x).argmax(1)
-        # chance: always answering the commonest class of the held-out images
+        # chance: always answering the held-out images' commonest class
         info.update(heldout_images=n_held, heldout_accuracy=float(np.mean(pred == y)),
                     heldout_chance=float(np.bincount(y).max() / len(y)))
     classifier.save_net(classifier.cache_dir(source), stem(shape), net, info)

@@ -77,31 +77,33 @@ class DigitJudge:
 class ImageJudge:
     """FID for image folders in the feature space of a CNN trained on the folder's own labels
     (featnet.py says why), beside the real-vs-real floor and two reference points a reader can place a
-    number between: the same real images blurred, and uniform noise.
+    number between: real images blurred, and uniform noise.
 
-    Real images (read at the model's size) split into halves A and B; the floor is FID(B, A), the
-    references FID(blur(B), A) and FID(noise, A), each at the samples' N.
+    The reference A is drawn from the half of the images the net trained on, B from the other half (never
+    seen by it); each of up to max_half images, read at the model's size. Floor FID(B, A); references
+    FID(blur(B), A) and FID(noise, A); all at the samples' N.
     """
 
     kind = "images"
 
     def __init__(self, folder, source: str, shape: tuple, max_half: int = DEFAULT_NUM, quiet: bool = False):
         from . import featnet
+        from .inputs import read_files
 
-        self.shape, self.source = tuple(shape), source
+        self.shape, self.source = tuple(int(v) for v in shape), source
         self.net, self.info = featnet.load_or_train(Path(folder), source, self.shape, quiet=quiet)
-        real = real_image_folder(folder, max_half, self.shape)  # sorted by path, so by class folder:
-        real = real[np.random.default_rng(0).permutation(len(real))]  # shuffled, both halves hold every class
-        half = len(real) // 2
-        if half < 2:
-            raise MindganError(f"real images {folder}: {len(real)} images, too few for a reference")
-        feats = featnet.features(self.net, real[: 2 * half])
-        self.ref, self.other = feats[:half], feats[half:]
-        self.sigma = self.shape[-1] / 32  # 1 px at 32x32, 2 px at 64x64
-        noise = np.random.default_rng(0).random(real[half: 2 * half].shape, dtype=np.float32)
+        files = featnet.labelled_files(Path(folder))[0]
+        c, h, w = self.shape
+        a, b = (read_files([files[i] for i in part[:max_half]], (h, w), "L" if c == 1 else "RGB")
+                for part in featnet.halves(len(files)))
+        self.ref, self.other = featnet.features(self.net, a), featnet.features(self.net, b)
+        self.sigma = w / 32  # 1 px at 32x32, 2 px at 64x64
+        noise = np.random.default_rng(0).random(b.shape, dtype=np.float32)
         self.refs = {f"real, blurred (Gaussian sigma {self.sigma:g} px)":
-                     featnet.features(self.net, blur(real[half: 2 * half], self.sigma)),
+                     featnet.features(self.net, blur(b, self.sigma)),
                      "uniform noise": featnet.features(self.net, noise)}
+        self.described = (f"{source}: {len(a)} images of the feature net's training half; floor and references "
+                          f"from {len(b)} of the other half")
         self._floor: dict[int, dict] = {}
 
     def references(self, n: int) -> dict:
@@ -120,11 +122,11 @@ class ImageJudge:
         if samples.shape[1:] != self.shape:
             raise MindganError(f"samples are {'x'.join(map(str, samples.shape[1:]))} (C x H x W) but the real "
                                f"images are {'x'.join(map(str, self.shape))}")
-        n = min(len(samples), len(self.ref))
+        n = min(len(samples), len(self.ref), len(self.other))
         refs = dict(self.references(n))
         floor = refs.pop("floor")
         return {"kind": self.kind, "feature_space": featnet.describe(self.info),
-                "n_samples": len(samples), "fid_n": n, "reference_n": len(self.ref), "reference": self.source,
+                "n_samples": len(samples), "fid_n": n, "reference_n": len(self.ref), "reference": self.described,
                 "fid": F.fid(featnet.features(self.net, samples[:n]), self.ref), "fid_floor": floor,
                 "fid_references": refs,
                 "feature_net": {k: self.info.get(k) for k in ("source", "labels", "classes", "images",
@@ -140,13 +142,6 @@ def blur(images: np.ndarray, sigma: float) -> np.ndarray:
     x = sum(w * x[:, :, i: i + images.shape[2], :] for i, w in enumerate(k))
     x = sum(w * x[:, :, :, i: i + images.shape[3]] for i, w in enumerate(k))
     return x.astype(np.float32)
-
-
-def real_image_folder(folder, num: int, shape: tuple) -> np.ndarray:
-    from .inputs import read_folder
-
-    c, h, w = shape
-    return read_folder(Path(folder), limit=2 * num, size=(h, w), mode="L" if c == 1 else "RGB")
 
 
 # --- printing --------------------------------------------------------------------------------------
