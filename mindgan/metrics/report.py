@@ -129,7 +129,7 @@ class ImageJudge:
                 "n_samples": len(samples), "fid_n": n, "reference_n": len(self.ref), "reference": self.described,
                 "fid": F.fid(featnet.features(self.net, samples[:n]), self.ref), "fid_floor": floor,
                 "fid_references": refs,
-                "feature_net": {k: self.info.get(k) for k in ("source", "labels", "classes", "images",
+                "feature_net": {k: self.info.get(k) for k in ("source", "labels", "classes", "train_images",
                                                              "heldout_accuracy", "heldout_chance")}}
 
 
