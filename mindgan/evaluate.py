@@ -4,11 +4,14 @@
   python -m mindgan.evaluate --ckpt runs/gan/checkpoints/gan_e0005.ckpt
   python -m mindgan.evaluate --samples runs/gan/generated         (samples.npy or image files)
   python -m mindgan.evaluate --samples fake.npy --real FOLDER     (image folders: faces, emoji)
+  python -m mindgan.evaluate --samples fake.npy --data emoji-faces
 
 Digits: FID in the LeNet classifier's feature space against real held-out digits (beside the real-vs-real
 floor), the class histogram and its KL to uniform (mode collapse), mean confidence, and for conditional
-models the share of samples classified as the label asked for. Image folders: FID and floor in a fixed
-random-conv feature space (mindgan/metrics/randfeat.py says why). Prints a table; writes JSON.
+models the share of samples classified as the label asked for. Image folders: FID in the feature space of
+a small CNN trained (once, cached) on the folder's class sub-folders, or on image rotation where it has
+none (mindgan/metrics/featnet.py says why), beside the real-vs-real floor and two reference points: the
+real images blurred, and uniform noise. Prints a table; writes JSON.
 """
 from __future__ import annotations
 
@@ -47,7 +50,8 @@ def parse_eval_args(argv):
     p.add_argument("--num", type=int, default=1000, help="samples to generate from --ckpt (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="noise seed for --ckpt (default 0)")
     p.add_argument("--data", default=None,
-                   help="digit data for the classifier and real reference (default: the checkpoint's, or auto)")
+                   help="data for the judging net and real reference (default: the checkpoint's, or auto; "
+                        "for image --samples, an image source or folder)")
     p.add_argument("--real", default=None, help="folder of real images to compare against (image folders)")
     p.add_argument("--json", default=None, help="where to write the JSON (default: beside the input)")
     add_device_arg(p)
@@ -88,6 +92,11 @@ def _generate(gan, num: int, seed: int, labels, chunk: int = 500) -> np.ndarray:
     return to_unit(np.concatenate(parts), gan.value_range)
 
 
+def _folder_key(folder) -> str:
+    """A --real folder's name in the feature-net cache: its absolute path (cwd-independent)."""
+    return str(Path(folder).resolve())
+
+
 def evaluate(args) -> tuple[dict, Path]:
     from .data import sources
     from .metrics import report
@@ -103,8 +112,7 @@ def evaluate(args) -> tuple[dict, Path]:
         if gan.conditional:  # ask for every class equally often; label accuracy says how often it obeyed
             labels = (np.arange(args.num) % cfg.get("num_classes", 10)).astype(np.int32)
         if args.real:
-            judge = report.ImageJudge(report.real_image_folder(args.real, args.num, tuple(gan.image_shape)),
-                                      args.real)
+            judge = report.ImageJudge(args.real, _folder_key(args.real), tuple(gan.image_shape), args.num)
         else:
             loc = sources.resolve(args.data or cfg.get("data", "auto"), get_model(meta["model"]).data)
             judge = report.judge_for(gan, loc, args.num)
@@ -114,12 +122,15 @@ def evaluate(args) -> tuple[dict, Path]:
     else:
         samples = read_samples(args.samples)
         if args.real:
-            c, h, w = samples.shape[1:]
-            judge = report.ImageJudge(report.real_image_folder(args.real, len(samples), (c, h, w)), args.real)
+            judge = report.ImageJudge(args.real, _folder_key(args.real), samples.shape[1:], len(samples))
+        elif samples.shape[2:] != (28, 28) and args.data:
+            loc = sources.resolve(args.data, "images")
+            judge = report.ImageJudge(loc.train, loc.source, samples.shape[1:], len(samples))
         else:
             if samples.shape[2:] != (28, 28):
                 raise MindganError(f"samples are {'x'.join(map(str, samples.shape[1:]))} (C x H x W): the digit "
-                                   f"classifier takes 1x28x28; for other images give --real FOLDER of real images")
+                                   f"classifier takes 1x28x28; for other images give --real FOLDER of real images "
+                                   f"or --data SOURCE (an image source such as emoji-faces)")
             from .metrics.classifier import check_digits
 
             check_digits(samples)  # channel count, before any classifier training

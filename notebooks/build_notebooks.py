@@ -255,8 +255,9 @@ outputs.grid(images, 5, 5, loaded.value_range, min_side=400)
 ## How good are the samples?
 
 `mindgan.evaluate` compares generated samples with real held-out images in the feature space of a
-classifier (digits) or a fixed random convolutional network (image folders): FID beside the real-vs-real
-floor (lower is better; the floor is what real images score), and for digits the class histogram's KL to
+classifier (digits) or of a small CNN trained on the image folder's own labels (image folders): FID beside
+the real-vs-real floor (lower is better; the floor is what real images score; for image folders blurred
+real images and uniform noise are printed beside it), and for digits the class histogram's KL to
 uniform (mode collapse), the classifier's mean confidence, and for conditional models the share of samples
 that show the digit asked for.
 """),

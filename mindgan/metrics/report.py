@@ -1,5 +1,5 @@
-"""One evaluation as a dict (digits: classifier space; image folders: random-conv space), the printed table,
-and the hook that evaluates during training."""
+"""One evaluation as a dict (digits: the LeNet classifier's space; image folders: a CNN trained on the folder's
+labels), the printed table, and the hook that evaluates during training."""
 from __future__ import annotations
 
 import csv
@@ -76,38 +76,62 @@ class DigitJudge:
 
 
 class ImageJudge:
-    """FID for image folders in the fixed random-conv feature space (see randfeat.py for why)."""
+    """FID for image folders in the feature space of a CNN trained on the folder's own labels
+    (featnet.py says why), beside the real-vs-real floor and two reference points a reader can place a
+    number between: real images blurred, and uniform noise.
+
+    The reference A is drawn from the half of the images the net trained on, B from the other half (never
+    seen by it); each of up to max_half images, read at the model's size. Floor FID(B, A); references
+    FID(blur(B), A) and FID(noise, A); all at the samples' N.
+    """
 
     kind = "images"
 
-    def __init__(self, real: np.ndarray, source: str):
-        from . import randfeat
+    def __init__(self, folder, source: str, shape: tuple, max_half: int = DEFAULT_NUM, quiet: bool = False):
+        from . import featnet
+        from .inputs import read_files
 
-        half = len(real) // 2
-        if half < 2:
-            raise MindganError(f"real images {source}: {len(real)} images, too few for a reference")
-        self.shape, self.source = real.shape[1:], source
-        feats = randfeat.features(real[: 2 * half])
-        self.ref, self.other = feats[:half], feats[half:]
-        self._floor: dict[int, float] = {}
+        self.shape, self.source = tuple(int(v) for v in shape), source
+        self.net, self.info = featnet.load_or_train(Path(folder), source, self.shape, quiet=quiet)
+        files = featnet.labelled_files(Path(folder))[0]
+        c, h, w = self.shape
+        a, b = (read_files([files[i] for i in part[:max_half]], (h, w), "L" if c == 1 else "RGB")
+                for part in featnet.halves(len(files)))
+        self.ref, self.other = featnet.features(self.net, a), featnet.features(self.net, b)
+        self.sigma = w / 32  # 1 px at 32x32, 2 px at 64x64
+        noise = np.random.default_rng(0).random(b.shape, dtype=np.float32)
+        self.refs = {f"real, blurred (Gaussian sigma {self.sigma:g} px)":
+                     featnet.features(self.net, blur(b, self.sigma)),
+                     "uniform noise": featnet.features(self.net, noise)}
+        self.described = (f"{source}: {len(a)} images of the feature net's training half; floor and references "
+                          f"from {len(b)} of the other half")
+        self._floor: dict[int, dict] = {}
 
-    def floor(self, n: int) -> float:
+    def references(self, n: int) -> dict:
+        """{'floor': FID(B, A), name: FID(reference, A)} for the first n of each."""
         if n not in self._floor:
-            self._floor[n] = F.fid(self.other[:n], self.ref)
+            self._floor[n] = {"floor": F.fid(self.other[:n], self.ref),
+                              **{k: F.fid(v[:n], self.ref) for k, v in self.refs.items()}}
         return self._floor[n]
 
+    def floor(self, n: int) -> float:
+        return self.references(n)["floor"]
+
     def __call__(self, samples: np.ndarray, labels=None) -> dict:
-        from . import randfeat
+        from . import featnet
 
         if samples.shape[1:] != self.shape:
             raise MindganError(f"samples are {'x'.join(map(str, samples.shape[1:]))} (C x H x W) but the real "
                                f"images are {'x'.join(map(str, self.shape))}")
-        n = min(len(samples), len(self.ref))
-        return {"kind": self.kind,
-                "feature_space": f"fixed random conv net, pooled layers 2-4 ({randfeat.FEATURE_DIM}-d, seed "
-                                 f"{randfeat.SEED})",
-                "n_samples": len(samples), "fid_n": n, "reference_n": len(self.ref), "reference": self.source,
-                "fid": F.fid(randfeat.features(samples[:n]), self.ref), "fid_floor": self.floor(n)}
+        n = min(len(samples), len(self.ref), len(self.other))
+        refs = dict(self.references(n))
+        floor = refs.pop("floor")
+        return {"kind": self.kind, "feature_space": featnet.describe(self.info),
+                "n_samples": len(samples), "fid_n": n, "reference_n": len(self.ref), "reference": self.described,
+                "fid": F.fid(featnet.features(self.net, samples[:n]), self.ref), "fid_floor": floor,
+                "fid_references": refs,
+                "feature_net": {k: self.info.get(k) for k in ("source", "labels", "classes", "train_images",
+                                                             "heldout_accuracy", "heldout_chance")}}
 
 
 def real_image_folder(folder, num: int, shape: tuple, bad_images: str = "error") -> np.ndarray:
@@ -116,6 +140,17 @@ def real_image_folder(folder, num: int, shape: tuple, bad_images: str = "error")
     c, h, w = shape
     return read_folder(Path(folder), limit=2 * num, size=(h, w), mode="L" if c == 1 else "RGB",
                        bad_images=bad_images)
+
+
+def blur(images: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur of (N, C, H, W) images, separable, edges reflected."""
+    r = max(1, int(3 * sigma))
+    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma) ** 2)
+    k /= k.sum()
+    x = np.pad(images, ((0, 0), (0, 0), (r, r), (r, r)), mode="reflect")
+    x = sum(w * x[:, :, i: i + images.shape[2], :] for i, w in enumerate(k))
+    x = sum(w * x[:, :, :, i: i + images.shape[3]] for i, w in enumerate(k))
+    return x.astype(np.float32)
 
 
 # --- printing --------------------------------------------------------------------------------------
@@ -134,6 +169,8 @@ def table(res: dict) -> str:
                  ("mean classifier confidence", f(res["mean_confidence"]), f(real.get("mean_confidence")))]
         if res["label_accuracy"] is not None:
             rows.append(("label accuracy (asked-for class)", f(res["label_accuracy"]), "-"))
+    for name, v in res.get("fid_references", {}).items():  # where the number sits between floor and noise
+        rows.append((f"  reference: {name}", "", f(v, "{:.3f}")))
     w0 = max(len(r[0]) for r in rows)
     lines = [f"{a:<{w0}}  {b:>10}  {c}" for a, b, c in rows]
     if res["kind"] == "digits":
@@ -158,7 +195,7 @@ def judge_for(gan, loc, num: int, quiet: bool = False, bad_images: str = "error"
     if loc.kind == "mnist":
         raise MindganError(f"the digit classifier takes 1x28x28 images; this model makes "
                            f"{'x'.join(map(str, gan.image_shape))}")
-    return ImageJudge(real_image_folder(loc.train, num, tuple(gan.image_shape), bad_images), f"{loc.source} images")
+    return ImageJudge(loc.train, loc.source, tuple(gan.image_shape), max_half=num, quiet=quiet)
 
 
 def training_hook(cfg: dict, gan, loc, out: Path):
