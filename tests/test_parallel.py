@@ -34,6 +34,18 @@ def _train_args(data: Path, out: Path, epochs: int = 1) -> list[str]:
             "--device", "CPU", "--no-progress"]
 
 
+def single_worker_losses(data: Path, out: Path) -> np.ndarray:
+    """losses.csv of one worker with the global batch (32) and the sampler order of the sharded runs
+    (num_shards=1): it sees the images and noise that N workers see together."""
+    from mindgan.run import build_dataset
+    from mindgan.trainer import Trainer
+
+    cfg = quick_cfg(data=str(data), max_steps=STEPS)
+    single = Trainer(cfg, out, progress=False)
+    single.fit(lambda e: build_dataset(cfg, single.gan, seed_offset=e, shard=(0, 1))[0])
+    return _losses(out / "losses.csv")
+
+
 def test_shards_deal_out_exactly_the_single_worker_batches(tiny_mnist):
     """Sharded pipelines: worker batches k together = batch k of one worker with the global batch,
     images and noise alike (what makes N workers train like one)."""
@@ -84,14 +96,7 @@ def test_two_cpu_workers_train_as_one_run(tiny_mnist, tmp_path):
     dp = _losses(out / "losses.csv")
     assert dp.shape == (STEPS, 2)
 
-    # One worker, global batch 32, the same sampler order (num_shards=1): the same images and noise.
-    from mindgan.run import build_dataset
-    from mindgan.trainer import Trainer
-
-    cfg = quick_cfg(data=str(tiny_mnist), max_steps=STEPS)
-    single = Trainer(cfg, tmp_path / "single", progress=False)
-    single.fit(lambda e: build_dataset(cfg, single.gan, seed_offset=e, shard=(0, 1))[0])
-    one = _losses(tmp_path / "single" / "losses.csv")
+    one = single_worker_losses(tiny_mnist, tmp_path / "single")
     # Not bit-equal: G's BatchNorm normalises each worker's 16 images, one worker's 32 at a time
     # (measured differences ~0.002; unreduced losses or unsharded data are further off).
     np.testing.assert_allclose(dp, one, rtol=0, atol=0.01)
