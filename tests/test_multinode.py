@@ -68,3 +68,65 @@ def test_two_nodes_on_loopback_train_as_one_run(tiny_mnist, tmp_path):
     dp = _losses(out / "losses.csv")
     assert dp.shape == (STEPS, 2)
     np.testing.assert_allclose(dp, single_worker_losses(tiny_mnist, tmp_path / "single"), rtol=0, atol=0.01)
+
+
+def wait_for(predicate, proc_list, timeout: float, what: str) -> None:
+    deadline = time.time() + timeout
+    while not predicate():
+        for p in proc_list:
+            assert p.poll() is None, f"a node ended while waiting for {what}: {p.communicate()}"
+        assert time.time() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.3)
+
+
+def test_a_dead_node_ends_the_other_and_the_run_resumes(tiny_mnist, tmp_path):
+    out, port = tmp_path / "run", launch.free_port()
+    args = [*_train_args(tiny_mnist, out, epochs=1000), "--ckpt-every", "1"]
+    logs = [tmp_path / "node0", tmp_path / "node1"]
+    nodes = [start_node(r, port, logs[r], args) for r in (0, 1)]
+    try:
+        # Training is under way: rank 0 has finished (and checkpointed) epoch 2.
+        wait_for(lambda: "epoch    2/" in _text(logs[0] / "worker_0.log"), nodes, 180, "epoch 2")
+        victim = next((pid for pid, r in launch.worker_ranks(nodes[1].pid).items() if r == "1"), None)
+        assert victim, "node 1's worker not found"
+        os.kill(victim, signal.SIGKILL)
+        t0 = time.time()
+        (rc0, _, err0), (rc1, _, err1) = finish(nodes, timeout=120)
+        took = time.time() - t0
+    finally:
+        for p in nodes:
+            if p.poll() is None:
+                p.kill()
+    print(f"node 0 ended {took:.1f} s after node 1's worker was killed")
+    # Node 1 names its own dead worker; node 0, whose worker was blocked in the all-reduce, names node 1.
+    assert rc1 == 2 and re.fullmatch(rf"error: worker log {logs[1] / 'worker_1.log'} reports: the worker "
+                                     rf"\(pid {victim}\) was killed or crashed.*\n", err1), err1
+    assert rc0 == 2 and re.fullmatch(r"error: node 1 \(worker rank 1\) stopped responding and the job was "
+                                     r"stopped; its log is worker_1.log in node 1's --log-dir; continue from "
+                                     r"the last checkpoint with --resume\n", err0), err0
+    assert took < 90
+    for p in nodes:  # nothing of either job is left running
+        assert not launch._descendants(p.pid)
+
+    # The newest checkpoint is whole (rank 0 writes it atomically); resume on the two nodes for one
+    # more epoch, then on one worker (a different worker count, the same global batch) for another.
+    done = max(int(re.search(r"_e(\d+)\.ckpt$", p.name).group(1)) for p in (out / "checkpoints").glob("*.ckpt"))
+    more = list(args)  # the same arguments with fewer --epochs
+    more[more.index("--epochs") + 1] = str(done + 1)
+    nodes = [start_node(r, port, logs[r], [*more, "--resume"]) for r in (0, 1)]
+    for r, (rc, o, e) in enumerate(finish(nodes, timeout=240)):
+        assert rc == 0, f"node {r}: {o[-2000:]}\n{e[-2000:]}"
+    assert f"resumed from {out / 'checkpoints'}" in _text(logs[0] / "worker_0.log")
+    assert any(logs[0].glob("earlier_*/worker_0.log"))  # the failed job's logs were kept
+    more[more.index("--epochs") + 1] = str(done + 2)
+    r = subprocess.run([sys.executable, "-m", "mindgan.train", *more, "--resume"], cwd=REPO, capture_output=True,
+                       text=True, timeout=240, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert re.search(rf"resumed from .*_e{done + 1:04d}\.ckpt \(epoch {done + 1}, step {(done + 1) * STEPS}\)",
+                     r.stdout), r.stdout
+    rows = _losses(out / "losses.csv")
+    assert rows.shape == ((done + 2) * STEPS, 2)  # every step once: nothing lost, nothing repeated
+
+
+def _text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.is_file() else ""
