@@ -35,6 +35,9 @@ def parse_args(argv=None):
     p.add_argument("--log-dir", default="runs/msrun_logs", help="msrun's worker logs (default runs/msrun_logs)")
     p.add_argument("--cluster-timeout", type=int, default=None,
                    help="seconds to wait for all workers to join (default 120 on one node, 600 on several)")
+    p.add_argument("--node-timeout", type=int, default=None,
+                   help="seconds without a heartbeat before the scheduler declares a worker lost and ends the "
+                        "job (MindSpore's MS_NODE_TIMEOUT; default its own, 30)")
     p.add_argument("--bench", action="store_true", help="run mindgan.bench instead of mindgan.train")
     p.add_argument("--dry-run", action="store_true", help="print the msrun command and exit")
     p.add_argument("args", nargs=argparse.REMAINDER, help="-- then the mindgan.train arguments")
@@ -143,9 +146,11 @@ def msrun_command(args) -> list[str]:
             "python", "-m", module, *args.args]
 
 
-def worker_env(node_rank: int = 0) -> dict:
+def worker_env(node_rank: int = 0, node_timeout: int | None = None) -> dict:
     """msrun starts `python` from PATH: make it this interpreter, importing this copy of mindgan."""
     env = dict(os.environ, MINDGAN_NODE_RANK=str(node_rank))  # parallel.init: one scheduler per job
+    if node_timeout is not None:  # read by the scheduler and the workers' heartbeat
+        env["MS_NODE_TIMEOUT"] = str(node_timeout)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -262,6 +267,9 @@ def main(argv=None):
         raise MindganError("nothing to run: give the training arguments after --, e.g. -- --model gan --epochs 5")
     check_workers(args.workers, args.nodes, args.node_rank, train_device(args.args))
     check_master_addr(args.master_addr)
+    for flag, value in (("--node-timeout", args.node_timeout), ("--cluster-timeout", args.cluster_timeout)):
+        if value is not None and value < 1:
+            raise MindganError(f"{flag} must be a number of seconds >= 1, got {value}")
     log_dir = Path(args.log_dir)
     if log_dir.exists() and not log_dir.is_dir():
         raise MindganError(f"--log-dir {log_dir} is a file, not a folder: give a folder for msrun's logs")
@@ -276,7 +284,7 @@ def main(argv=None):
     if moved:
         print(f"mindgan: the logs of an earlier job in {log_dir} were moved to {moved}", flush=True)
     print(f"mindgan: msrun with {args.workers * args.nodes} workers; logs in {log_dir}", flush=True)
-    rc, pids, ranks = run_msrun(cmd, worker_env(args.node_rank), log_dir, args.workers)
+    rc, pids, ranks = run_msrun(cmd, worker_env(args.node_rank, args.node_timeout), log_dir, args.workers)
     if rc != 0:
         lost = timed_out_rank(log_dir)
         if lost is not None:  # another node's worker stopped answering: blame it, not this node's victims
