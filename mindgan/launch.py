@@ -158,6 +158,9 @@ def worker_env(node_rank: int = 0, node_timeout: int | None = None) -> dict:
     return env
 
 
+COLLECTIVE_FAILED = "AllReduceCPUKernelMod launch failed"  # MindSpore's log line when a peer vanished mid-step
+
+
 def failed_worker(log_dir: Path, pids: list[int], ranks: dict[int, str]) -> tuple[Path, str] | None:
     """The log of the worker that failed first, and its last error line. msrun names the pid of the
     worker that exited (`ranks` maps pids to RANK_ID, msrun's log name); failing that, the first log
@@ -167,7 +170,11 @@ def failed_worker(log_dir: Path, pids: list[int], ranks: dict[int, str]) -> tupl
         if pid in ranks and log.is_file():
             lines = log.read_text(errors="replace").splitlines()
             errors = [ln.removeprefix("error: ") for ln in lines if ln.startswith("error: ")]
-            return log, errors[-1] if errors else f"the worker (pid {pid}) was killed or crashed"
+            if errors:
+                return log, errors[-1]
+            if any(COLLECTIVE_FAILED in ln for ln in lines):  # it was not the one that died
+                return log, "its all-reduce with the other workers failed: a worker on another node stopped"
+            return log, f"the worker (pid {pid}) was killed or crashed"
     logs = sorted(log_dir.glob("worker_*.log"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
     for log in logs:
         lines = log.read_text(errors="replace").splitlines()
@@ -294,6 +301,9 @@ def main(argv=None):
             raise MindganError(f"node {node} (worker rank {lost}) stopped responding and the job was stopped; "
                                f"its log is {where}; continue from the last checkpoint with --resume")
         bad = failed_worker(log_dir, pids, ranks)
+        if bad and bad[1].endswith("another node stopped") and args.nodes == 2:
+            raise MindganError(f"worker log {bad[0]} reports: {bad[1]}: node {1 - args.node_rank} is gone or stopped "
+                               f"answering (see its logs); continue from the last checkpoint with --resume")
         if bad:
             raise MindganError(f"worker log {bad[0]} reports: {bad[1]} (the other workers were stopped)")
         raise MindganError(f"the msrun job failed (exit {rc}); see {log_dir}/scheduler.log and {log_dir}/msrun.log")

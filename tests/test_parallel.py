@@ -151,3 +151,46 @@ def test_a_dead_worker_stops_the_job_and_names_its_log(tiny_mnist, tmp_path):
     assert "Traceback" not in err
     assert stopped_in < 30  # rank 0, blocked in the all-reduce, was stopped rather than left hanging
     assert _worker_pid(proc.pid, 0) is None
+
+
+@pytest.mark.parametrize("node_rank", ["0", "1"])
+def test_unresolvable_master_addr_is_one_line(tmp_path, node_rank):
+    logs = tmp_path / "logs"
+    r = run_cli("mindgan.launch", "--workers", "1", "--nodes", "2", "--node-rank", node_rank, "--master-addr",
+                "no-such-host.invalid", "--log-dir", logs, "--", "--model", "gan", "--device", "CPU")
+    assert r.returncode == 2
+    assert re.fullmatch(r"error: --master-addr 'no-such-host.invalid' does not resolve \(.*\): give node 0's IP "
+                        r"address, or a host name this machine can look up\n", r.stderr)
+    assert not logs.exists()  # nothing started, nothing written
+
+
+@pytest.mark.parametrize("where", ["file", "under_file"])
+def test_log_dir_that_is_a_file_is_one_line(tmp_path, where):
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    log_dir = afile if where == "file" else afile / "logs"
+    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", launch.free_port(), "--log-dir", log_dir,
+                "--", "--model", "gan", "--device", "CPU")
+    assert r.returncode == 2
+    assert re.fullmatch(rf"error: (--log-dir {afile} is a file, not a folder|cannot create --log-dir {log_dir} "
+                        rf"\(Not a directory\)): give a folder.*\n", r.stderr)
+    assert afile.read_text() == "mine"
+
+
+def test_an_earlier_jobs_logs_are_kept(tmp_path):
+    """A second job in the same --log-dir moves the first one's logs aside (and says where), and its
+    failure is reported from its own log, not the earlier one's."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "worker_0.log").write_text("error: from the earlier job\n")
+    (logs / "scheduler.log").write_text("earlier scheduler\n")
+    (logs / "mine.txt").write_text("not msrun's")
+    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", launch.free_port(), "--log-dir", logs, "--",
+                "--model", "no_such_model", "--device", "CPU", timeout=120)
+    kept = sorted(logs.glob("earlier_*"))
+    assert len(kept) == 1 and f"the logs of an earlier job in {logs} were moved to {kept[0]}" in r.stdout
+    assert (kept[0] / "worker_0.log").read_text() == "error: from the earlier job\n"
+    assert (kept[0] / "scheduler.log").read_text() == "earlier scheduler\n"
+    assert (logs / "mine.txt").read_text() == "not msrun's"  # only msrun's own logs move
+    assert r.returncode == 2
+    assert re.fullmatch(rf"error: worker log {logs / 'worker_0.log'} reports: .*no_such_model.*\n", r.stderr)
