@@ -7,6 +7,7 @@ workers than this machine can hold. A failed job ends in one line naming the fai
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import shutil
@@ -81,6 +82,10 @@ def check_port(addr: str, port: int) -> None:
         try:
             s.bind((addr, port))
         except OSError as err:
+            if err.errno == errno.EADDRNOTAVAIL:  # node 0 runs the scheduler: the address must be its own
+                raise MindganError(f"--master-addr {addr} is not an address of this machine: node 0 (--node-rank 0) "
+                                   f"runs the scheduler, so give one of its own addresses (or run this command "
+                                   f"on {addr})") from None
             raise MindganError(f"master port {port} on {addr} is in use or not bindable ({err.strerror}): pass a "
                                f"free one with --master-port, e.g. --master-port {free_port(addr)}") from None
 

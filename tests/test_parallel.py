@@ -164,6 +164,13 @@ def test_unresolvable_master_addr_is_one_line(tmp_path, node_rank):
     assert not logs.exists()  # nothing started, nothing written
 
 
+def test_node0_master_addr_of_another_machine_is_one_line(tmp_path):
+    r = run_cli("mindgan.launch", "--workers", "1", "--nodes", "2", "--node-rank", "0", "--master-addr", "192.0.2.7",
+                "--log-dir", tmp_path / "logs", "--dry-run", "--", "--model", "gan", "--device", "CPU")
+    assert r.returncode == 2
+    assert re.fullmatch(r"error: --master-addr 192.0.2.7 is not an address of this machine: node 0 .*\n", r.stderr)
+
+
 @pytest.mark.parametrize("where", ["file", "under_file"])
 def test_log_dir_that_is_a_file_is_one_line(tmp_path, where):
     afile = tmp_path / "notes.txt"
