@@ -2,7 +2,7 @@
 PY ?= .venv/bin/python
 EPOCHS ?= 30
 
-.PHONY: install train train-dp train-dcgan test test-fast bench notebooks data clean
+.PHONY: install train train-dp train-dcgan test test-fast bench device-check notebooks data clean
 
 install:
 	python3 -m venv .venv
@@ -35,6 +35,12 @@ test-fast:
 bench:
 	$(PY) -m mindgan.bench --model gan
 	$(PY) benchmarks/compare.py --model gan
+
+# On a machine with an NVIDIA GPU: fresh venv with the `gpu` extra, what MindSpore sees, the device test tier,
+# a short dcgan training, mindgan.bench and compare.py on the GPU; figures in device_check.json (<= 8 minutes).
+# Without a GPU it says so in one line.
+device-check:
+	bash scripts/device_check.sh --out device_check.json
 
 # Rewrite the companion notebooks from their template, then run them at their documented settings
 # (about 25 minutes on 2 cores) and keep the outputs.

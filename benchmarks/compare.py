@@ -3,6 +3,7 @@
     python benchmarks/compare.py --model gan            # batch 128
     python benchmarks/compare.py --model dcgan --steps 3
     python benchmarks/compare.py --model cgan            # any model: mindgan's step alone
+    python benchmarks/compare.py --model dcgan --device GPU --json out.json   # GPU vs PyTorch CUDA
 
 (a) `tutorial`: the seed tutorial's step as written (benchmarks/seed_steps.py), in a process that does not
     load mindgan, so MindSpore runs with its own defaults (no ISA cap, default threads);
@@ -43,12 +44,12 @@ def time_step(step, steps: int, warmup: int) -> dict:
     return {"first_s": first, "ms": med * 1e3, "min_ms": min(times) * 1e3, "steps": steps}
 
 
-def worker(variant: str, model: str, batch: int, steps: int, warmup: int) -> dict:
+def worker(variant: str, model: str, batch: int, steps: int, warmup: int, dev: str = "CPU") -> dict:
     sys.path.insert(0, str(HERE))
     if variant == "tutorial":
         import mindspore as ms
 
-        ms.set_device("CPU")
+        ms.set_device(dev)
         from seed_steps import SEED_STEPS
 
         return time_step(SEED_STEPS[model](batch), steps, warmup)
@@ -60,7 +61,7 @@ def worker(variant: str, model: str, batch: int, steps: int, warmup: int) -> dic
         from mindgan import config, device
         from mindgan.training import Trainer
 
-        device.setup("CPU")
+        device.setup(dev)
         cfg = config.load(model=model, overrides={"batch_size": batch})
         trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False)
         rng = np.random.default_rng(0)
@@ -73,7 +74,7 @@ def worker(variant: str, model: str, batch: int, steps: int, warmup: int) -> dic
     if variant == "pytorch":
         from torch_steps import torch_step
 
-        return time_step(torch_step(model, batch, cores()), steps, warmup)
+        return time_step(torch_step(model, batch, cores(), "cuda" if dev == "GPU" else "cpu"), steps, warmup)
     raise ValueError(variant)
 
 
@@ -94,7 +95,8 @@ def run_variant(variant, args) -> dict | None:
         except ImportError:
             return None
     cmd = [sys.executable, __file__, "--worker", variant, "--model", args.model, "--batch-size", str(args.batch_size),
-           "--steps", str(args.steps if variant != "tutorial" else args.tutorial_steps), "--warmup", str(args.warmup)]
+           "--steps", str(args.steps if variant != "tutorial" else args.tutorial_steps), "--warmup", str(args.warmup),
+           "--device", args.device]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         print(f"{variant}: failed\n{proc.stderr[-2000:]}", file=sys.stderr)
@@ -111,17 +113,19 @@ def main() -> int:
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--keep-env", action="store_true", help="run (a) with this shell's ONEDNN_MAX_CPU_ISA")
     p.add_argument("--variants", default="tutorial,mindgan,pytorch")
+    p.add_argument("--device", default="CPU", choices=("CPU", "GPU"), help="MindSpore device; PyTorch uses CUDA with GPU")
+    p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker, args.model, args.batch_size, args.steps, args.warmup)))
+        print(json.dumps(worker(args.worker, args.model, args.batch_size, args.steps, args.warmup, args.device)))
         return 0
     args.tutorial_steps = args.tutorial_steps or args.steps
     import platform
 
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
                platform.processor())
-    print(f"{args.model}, batch {args.batch_size}, {cores()} cores ({cpu})")
+    print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu})")
     results = {v: run_variant(v, args) for v in args.variants.split(",")}
     base = results.get("mindgan")
     print(f"{'variant':10s} {'ms/step':>9s} {'min':>9s} {'first call s':>13s}  vs mindgan")
@@ -131,6 +135,9 @@ def main() -> int:
             continue
         ratio = f"{r['ms'] / base['ms']:.2f}x" if base else ""
         print(f"{v:10s} {r['ms']:9.1f} {r['min_ms']:9.1f} {r['first_s']:13.2f}  {ratio}")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"model": args.model, "batch": args.batch_size, "device": args.device,
+                                               "cpu": cpu, "cores": cores(), "ms_per_step": results}, indent=1))
     return 0
 
 

@@ -33,16 +33,17 @@ def dcgan_nets(nz=100, ngf=64, ndf=64, nc=3):
 TORCH_NETS = {"gan": gan_nets, "dcgan": dcgan_nets}
 
 
-def torch_step(model, batch_size, threads):
+def torch_step(model, batch_size, threads, device="cpu"):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
     g, d, zshape, ishape = TORCH_NETS[model]()
+    g, d = g.to(device), d.to(device)
     opt_g = torch.optim.Adam(g.parameters(), 2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), 2e-4, betas=(0.5, 0.999))
     bce = nn.BCELoss()
-    real = torch.rand(batch_size, *ishape) * 2 - 1
-    z = torch.randn(batch_size, *zshape)
-    ones, zeros = torch.ones(batch_size, 1), torch.zeros(batch_size, 1)
+    real = torch.rand(batch_size, *ishape, device=device) * 2 - 1
+    z = torch.randn(batch_size, *zshape, device=device)
+    ones, zeros = torch.ones(batch_size, 1, device=device), torch.zeros(batch_size, 1, device=device)
 
     def step():
         opt_d.zero_grad()

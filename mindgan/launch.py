@@ -7,6 +7,7 @@ workers than this machine can hold. A failed job ends in one line naming the fai
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import re
 import shutil
@@ -27,7 +28,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(prog="python -m mindgan.launch", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter,
                                 epilog="Everything after -- goes to mindgan.train (or mindgan.bench with --bench).")
-    p.add_argument("--workers", type=int, default=2, help="workers on this node (default 2)")
+    p.add_argument("--workers", "--workers-per-node", type=int, default=2, help="workers on this node (default 2)")
     p.add_argument("--nodes", type=int, default=1, help="nodes in the job, each with --workers workers (default 1)")
     p.add_argument("--node-rank", type=int, default=0, help="this node's index, 0 on the master node (default 0)")
     p.add_argument("--master-addr", default="127.0.0.1", help="address of node 0's scheduler (default 127.0.0.1)")
@@ -35,6 +36,9 @@ def parse_args(argv=None):
     p.add_argument("--log-dir", default="runs/msrun_logs", help="msrun's worker logs (default runs/msrun_logs)")
     p.add_argument("--cluster-timeout", type=int, default=None,
                    help="seconds to wait for all workers to join (default 120 on one node, 600 on several)")
+    p.add_argument("--node-timeout", type=int, default=None,
+                   help="seconds without a heartbeat before the scheduler declares a worker lost and ends the "
+                        "job (MindSpore's MS_NODE_TIMEOUT; default its own, 30)")
     p.add_argument("--bench", action="store_true", help="run mindgan.bench instead of mindgan.train")
     p.add_argument("--dry-run", action="store_true", help="print the msrun command and exit")
     p.add_argument("args", nargs=argparse.REMAINDER, help="-- then the mindgan.train arguments")
@@ -78,8 +82,53 @@ def check_port(addr: str, port: int) -> None:
         try:
             s.bind((addr, port))
         except OSError as err:
+            if err.errno == errno.EADDRNOTAVAIL:  # node 0 runs the scheduler: the address must be its own
+                raise MindganError(f"--master-addr {addr} is not an address of this machine: node 0 (--node-rank 0) "
+                                   f"runs the scheduler, so give one of its own addresses (or run this command "
+                                   f"on {addr})") from None
             raise MindganError(f"master port {port} on {addr} is in use or not bindable ({err.strerror}): pass a "
                                f"free one with --master-port, e.g. --master-port {free_port(addr)}") from None
+
+
+def check_master_addr(addr: str) -> None:
+    """msrun resolves --master_addr only after it has started, and fails with a traceback."""
+    try:
+        socket.getaddrinfo(addr.strip("[]"), None, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as err:
+        raise MindganError(f"--master-addr {addr!r} does not resolve ({getattr(err, 'strerror', err)}): give node "
+                           f"0's IP address, or a host name this machine can look up") from None
+
+
+def check_log_dir(log_dir: Path) -> None:
+    """The log folder must be a folder this process can create and write to."""
+    try:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise MindganError(f"cannot create --log-dir {log_dir} ({err.strerror}): give a folder you can "
+                           f"write to") from None
+    if not os.access(log_dir, os.W_OK | os.X_OK):
+        raise MindganError(f"--log-dir {log_dir} is not writable: give a folder you can write to")
+
+
+JOB_LOGS = ("worker_*.log", "scheduler.log", "msrun.log")  # what msrun and this launcher write in --log-dir
+
+
+def set_aside_old_logs(log_dir: Path) -> Path | None:
+    """Move an earlier job's logs into log_dir/earlier_<time>/ (kept, but never blamed for this job's
+    failure); returns that folder, or None when there were none."""
+    old = [p for pattern in JOB_LOGS for p in log_dir.glob(pattern) if p.is_file()]
+    if not old:
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(max(p.stat().st_mtime for p in old)))
+    dest = log_dir / f"earlier_{stamp}"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = log_dir / f"earlier_{stamp}_{n}"
+    dest.mkdir()
+    for p in old:
+        p.rename(dest / p.name)
+    return dest
 
 
 def free_port(addr: str = "127.0.0.1") -> int:
@@ -102,14 +151,19 @@ def msrun_command(args) -> list[str]:
             "python", "-m", module, *args.args]
 
 
-def worker_env() -> dict:
+def worker_env(node_rank: int = 0, node_timeout: int | None = None) -> dict:
     """msrun starts `python` from PATH: make it this interpreter, importing this copy of mindgan."""
-    env = dict(os.environ)
+    env = dict(os.environ, MINDGAN_NODE_RANK=str(node_rank))  # parallel.init: one scheduler per job
+    if node_timeout is not None:  # read by the scheduler and the workers' heartbeat
+        env["MS_NODE_TIMEOUT"] = str(node_timeout)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
     root = str(Path(__file__).resolve().parent.parent)
     env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
+
+
+COLLECTIVE_FAILED = "AllReduceCPUKernelMod launch failed"  # MindSpore's log line when a peer vanished mid-step
 
 
 def failed_worker(log_dir: Path, pids: list[int], ranks: dict[int, str]) -> tuple[Path, str] | None:
@@ -121,7 +175,11 @@ def failed_worker(log_dir: Path, pids: list[int], ranks: dict[int, str]) -> tupl
         if pid in ranks and log.is_file():
             lines = log.read_text(errors="replace").splitlines()
             errors = [ln.removeprefix("error: ") for ln in lines if ln.startswith("error: ")]
-            return log, errors[-1] if errors else f"the worker (pid {pid}) was killed or crashed"
+            if errors:
+                return log, errors[-1]
+            if any(COLLECTIVE_FAILED in ln for ln in lines):  # it was not the one that died
+                return log, "its all-reduce with the other workers failed: a worker on another node stopped"
+            return log, f"the worker (pid {pid}) was killed or crashed"
     logs = sorted(log_dir.glob("worker_*.log"), key=lambda p: int(re.sub(r"\D", "", p.stem) or 0))
     for log in logs:
         lines = log.read_text(errors="replace").splitlines()
@@ -130,6 +188,15 @@ def failed_worker(log_dir: Path, pids: list[int], ranks: dict[int, str]) -> tupl
         if found:
             return log, found[-1].removeprefix("error: ")
     return None
+
+
+def timed_out_rank(log_dir: Path) -> int | None:
+    """The rank of the first worker the scheduler (node 0) declared lost after its heartbeat stopped."""
+    log = log_dir / "scheduler.log"
+    if not log.is_file():
+        return None
+    found = re.search(r"The node: (\d+) is timed out", log.read_text(errors="replace"))
+    return int(found.group(1)) if found else None
 
 
 def worker_ranks(root: int) -> dict[int, str]:
@@ -211,19 +278,37 @@ def main(argv=None):
     if not args.args:
         raise MindganError("nothing to run: give the training arguments after --, e.g. -- --model gan --epochs 5")
     check_workers(args.workers, args.nodes, args.node_rank, train_device(args.args))
+    check_master_addr(args.master_addr)
+    for flag, value in (("--node-timeout", args.node_timeout), ("--cluster-timeout", args.cluster_timeout)):
+        if value is not None and value < 1:
+            raise MindganError(f"{flag} must be a number of seconds >= 1, got {value}")
+    log_dir = Path(args.log_dir)
+    if log_dir.exists() and not log_dir.is_dir():
+        raise MindganError(f"--log-dir {log_dir} is a file, not a folder: give a folder for msrun's logs")
     if args.node_rank == 0:
         check_port(args.master_addr, args.master_port)
     cmd = msrun_command(args)
     if args.dry_run:
         print(" ".join(cmd))
         return 0
-    log_dir = Path(args.log_dir)
-    for old in log_dir.glob("worker_*.log"):  # a previous job's logs would be blamed for this one's failure
-        old.unlink()
+    check_log_dir(log_dir)
+    moved = set_aside_old_logs(log_dir)  # kept, but a previous job's logs must not be blamed for this one
+    if moved:
+        print(f"mindgan: the logs of an earlier job in {log_dir} were moved to {moved}", flush=True)
     print(f"mindgan: msrun with {args.workers * args.nodes} workers; logs in {log_dir}", flush=True)
-    rc, pids, ranks = run_msrun(cmd, worker_env(), log_dir, args.workers)
+    rc, pids, ranks = run_msrun(cmd, worker_env(args.node_rank, args.node_timeout), log_dir, args.workers)
     if rc != 0:
+        lost = timed_out_rank(log_dir)
+        if lost is not None:  # another node's worker stopped answering: blame it, not this node's victims
+            node = lost // args.workers
+            log = log_dir / f"worker_{lost}.log"
+            where = str(log) if log.is_file() else f"worker_{lost}.log in node {node}'s --log-dir"
+            raise MindganError(f"node {node} (worker rank {lost}) stopped responding and the job was stopped; "
+                               f"its log is {where}; continue from the last checkpoint with --resume")
         bad = failed_worker(log_dir, pids, ranks)
+        if bad and bad[1].endswith("another node stopped") and args.nodes == 2:
+            raise MindganError(f"worker log {bad[0]} reports: {bad[1]}: node {1 - args.node_rank} is gone or stopped "
+                               f"answering (see its logs); continue from the last checkpoint with --resume")
         if bad:
             raise MindganError(f"worker log {bad[0]} reports: {bad[1]} (the other workers were stopped)")
         raise MindganError(f"the msrun job failed (exit {rc}); see {log_dir}/scheduler.log and {log_dir}/msrun.log")

@@ -38,6 +38,10 @@ def init() -> int:
     global _rank, _size
     if not launched():
         return 1
+    if os.environ.get("MS_ROLE") == "MS_SCHED" and os.environ.get("MINDGAN_NODE_RANK", "0") != "0":
+        # msrun starts a scheduler on every node whose address is the master's (several "nodes" on one
+        # host, as on loopback); node 0's serves the job, a second one could only fail to bind the port.
+        raise SystemExit(0)
     import mindspore as ms
     from mindspore import communication
 
@@ -46,6 +50,8 @@ def init() -> int:
     try:
         communication.init()
     except RuntimeError as err:
+        if os.environ.get("MS_ROLE") == "MS_SCHED":  # its init() lasts the whole job: a worker was lost
+            raise MindganError(f"the msrun job failed ({str(err).strip().splitlines()[0]})") from None
         raise MindganError(f"could not join the msrun job ({str(err).strip().splitlines()[0]}); "
                            f"see the scheduler.log in msrun's --log_dir") from None
     if os.environ.get("MS_ROLE") == "MS_SCHED":

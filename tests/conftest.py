@@ -47,7 +47,7 @@ def isolated_cache(tmp_path, monkeypatch):
 def cpu_device():
     from mindgan import device
 
-    device.setup("CPU")
+    device.setup(os.environ.get("MINDGAN_TEST_DEVICE", "CPU"))  # scripts/device_check.sh sets GPU
 
 
 def run_cli(*args, env_extra: dict | None = None, cwd: Path | None = None, timeout: int = 600):

@@ -275,8 +275,8 @@ def save_pngs(folder, images: np.ndarray) -> None:
 
 
 def test_cli_samples_folder_against_real_folder(tmp_path):
-    save_pngs(tmp_path / "real" / "c", blobs(300, 0, size=40))  # class folder, bigger: resized and cropped
-    save_pngs(tmp_path / "good", blobs(150, 1))
+    save_pngs(tmp_path / "real" / "c", faces(300, 0, size=40)[0])  # class folder, bigger: resized and cropped
+    save_pngs(tmp_path / "good", faces(150, 1)[0])
     save_pngs(tmp_path / "noise", np.random.default_rng(0).random((150, 3, 32, 32)))
     res = {}
     for name in ("good", "noise"):

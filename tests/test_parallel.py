@@ -34,6 +34,18 @@ def _train_args(data: Path, out: Path, epochs: int = 1) -> list[str]:
             "--device", "CPU", "--no-progress"]
 
 
+def single_worker_losses(data: Path, out: Path) -> np.ndarray:
+    """losses.csv of one worker with the global batch (32) and the sampler order of the sharded runs
+    (num_shards=1): it sees the images and noise that N workers see together."""
+    from mindgan.api import build_dataset
+    from mindgan.training import Trainer
+
+    cfg = quick_cfg(data=str(data), max_steps=STEPS)
+    single = Trainer(cfg, out, progress=False)
+    single.fit(lambda e: build_dataset(cfg, single.gan, seed_offset=e, shard=(0, 1))[0])
+    return _losses(out / "losses.csv")
+
+
 def test_shards_deal_out_exactly_the_single_worker_batches(tiny_mnist):
     """Sharded pipelines: worker batches k together = batch k of one worker with the global batch,
     images and noise alike (what makes N workers train like one)."""
@@ -84,14 +96,7 @@ def test_two_cpu_workers_train_as_one_run(tiny_mnist, tmp_path):
     dp = _losses(out / "losses.csv")
     assert dp.shape == (STEPS, 2)
 
-    # One worker, global batch 32, the same sampler order (num_shards=1): the same images and noise.
-    from mindgan.api import build_dataset
-    from mindgan.training import Trainer
-
-    cfg = quick_cfg(data=str(tiny_mnist), max_steps=STEPS)
-    single = Trainer(cfg, tmp_path / "single", progress=False)
-    single.fit(lambda e: build_dataset(cfg, single.gan, seed_offset=e, shard=(0, 1))[0])
-    one = _losses(tmp_path / "single" / "losses.csv")
+    one = single_worker_losses(tiny_mnist, tmp_path / "single")
     # Not bit-equal: G's BatchNorm normalises each worker's 16 images, one worker's 32 at a time
     # (measured differences ~0.002; unreduced losses or unsharded data are further off).
     np.testing.assert_allclose(dp, one, rtol=0, atol=0.01)
@@ -146,3 +151,53 @@ def test_a_dead_worker_stops_the_job_and_names_its_log(tiny_mnist, tmp_path):
     assert "Traceback" not in err
     assert stopped_in < 30  # rank 0, blocked in the all-reduce, was stopped rather than left hanging
     assert _worker_pid(proc.pid, 0) is None
+
+
+@pytest.mark.parametrize("node_rank", ["0", "1"])
+def test_unresolvable_master_addr_is_one_line(tmp_path, node_rank):
+    logs = tmp_path / "logs"
+    r = run_cli("mindgan.launch", "--workers", "1", "--nodes", "2", "--node-rank", node_rank, "--master-addr",
+                "no-such-host.invalid", "--log-dir", logs, "--", "--model", "gan", "--device", "CPU")
+    assert r.returncode == 2
+    assert re.fullmatch(r"error: --master-addr 'no-such-host.invalid' does not resolve \(.*\): give node 0's IP "
+                        r"address, or a host name this machine can look up\n", r.stderr)
+    assert not logs.exists()  # nothing started, nothing written
+
+
+def test_node0_master_addr_of_another_machine_is_one_line(tmp_path):
+    r = run_cli("mindgan.launch", "--workers", "1", "--nodes", "2", "--node-rank", "0", "--master-addr", "192.0.2.7",
+                "--log-dir", tmp_path / "logs", "--dry-run", "--", "--model", "gan", "--device", "CPU")
+    assert r.returncode == 2
+    assert re.fullmatch(r"error: --master-addr 192.0.2.7 is not an address of this machine: node 0 .*\n", r.stderr)
+
+
+@pytest.mark.parametrize("where", ["file", "under_file"])
+def test_log_dir_that_is_a_file_is_one_line(tmp_path, where):
+    afile = tmp_path / "notes.txt"
+    afile.write_text("mine")
+    log_dir = afile if where == "file" else afile / "logs"
+    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", launch.free_port(), "--log-dir", log_dir,
+                "--", "--model", "gan", "--device", "CPU")
+    assert r.returncode == 2
+    assert re.fullmatch(rf"error: (--log-dir {afile} is a file, not a folder|cannot create --log-dir {log_dir} "
+                        rf"\(Not a directory\)): give a folder.*\n", r.stderr)
+    assert afile.read_text() == "mine"
+
+
+def test_an_earlier_jobs_logs_are_kept(tmp_path):
+    """A second job in the same --log-dir moves the first one's logs aside (and says where), and its
+    failure is reported from its own log, not the earlier one's."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "worker_0.log").write_text("error: from the earlier job\n")
+    (logs / "scheduler.log").write_text("earlier scheduler\n")
+    (logs / "mine.txt").write_text("not msrun's")
+    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", launch.free_port(), "--log-dir", logs, "--",
+                "--model", "no_such_model", "--device", "CPU", timeout=120)
+    kept = sorted(logs.glob("earlier_*"))
+    assert len(kept) == 1 and f"the logs of an earlier job in {logs} were moved to {kept[0]}" in r.stdout
+    assert (kept[0] / "worker_0.log").read_text() == "error: from the earlier job\n"
+    assert (kept[0] / "scheduler.log").read_text() == "earlier scheduler\n"
+    assert (logs / "mine.txt").read_text() == "not msrun's"  # only msrun's own logs move
+    assert r.returncode == 2
+    assert re.fullmatch(rf"error: worker log {logs / 'worker_0.log'} reports: .*no_such_model.*\n", r.stderr)
