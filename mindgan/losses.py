@@ -12,7 +12,7 @@ class BCELoss:
         self.bce = nn.BCELoss(reduction="mean")
         self.d_scale = cfg["d_loss_scale"]
 
-    def d_loss(self, d_apply, real, fake, labels):
+    def d_loss(self, d_apply, real, fake, labels, u=None):
         real_out = d_apply(real, labels)
         fake_out = d_apply(fake, labels)
         real_loss = self.bce(real_out, ops.ones_like(real_out))
@@ -35,18 +35,19 @@ class WassersteinGP:
     def __init__(self, cfg: dict):
         self.gp_weight = cfg["gp_weight"]
 
-    def gradient_penalty(self, d_apply, real, fake, labels):
-        shape = (real.shape[0],) + (1,) * (real.ndim - 1)  # one alpha per sample
-        alpha = ops.rand(shape, dtype=real.dtype)
+    def gradient_penalty(self, d_apply, real, fake, labels, u):
+        # one alpha per sample, u ~ U(0, 1) drawn by the schedule from the seed and the step (not by an
+        # in-graph random op, whose state MindSpore cannot save): a resumed run draws the same alphas
+        alpha = u.reshape((real.shape[0],) + (1,) * (real.ndim - 1)).astype(real.dtype)
         x_hat = alpha * real + (1 - alpha) * fake
         grad_x = ms.grad(lambda x: d_apply(x, labels).sum())(x_hat)
         # eps inside the root: sqrt's gradient is infinite at 0
         norm = ops.sqrt((grad_x ** 2).reshape(real.shape[0], -1).sum(-1) + 1e-12)
         return ((norm - 1) ** 2).mean()
 
-    def d_loss(self, d_apply, real, fake, labels):
+    def d_loss(self, d_apply, real, fake, labels, u):
         wasserstein = d_apply(fake, labels).mean() - d_apply(real, labels).mean()
-        return wasserstein + self.gp_weight * self.gradient_penalty(d_apply, real, fake, labels)
+        return wasserstein + self.gp_weight * self.gradient_penalty(d_apply, real, fake, labels, u)
 
     def g_loss(self, d_apply, fake, labels):
         return -d_apply(fake, labels).mean()

@@ -155,18 +155,22 @@ def test_gradient_penalty_is_nonzero_and_finite_in_jit():
     assert isinstance(loss, WassersteinGP)
 
     @ms.jit
-    def gp(real, fake):
-        return loss.gradient_penalty(d_apply, real, fake, None)
+    def gp(real, fake, u):
+        return loss.gradient_penalty(d_apply, real, fake, None, u)
 
-    values = [float(gp(images(0), images(1)).asnumpy()) for _ in range(3)]
+    n = images(0).shape[0]
+    values = [float(gp(images(0), images(1), ms.Tensor(np.random.default_rng(s).random(n, np.float32))).asnumpy())
+              for s in (0, 0, 1)]
     assert all(math.isfinite(v) and v > 1e-3 for v in values)
-    assert len(set(values)) > 1  # alpha is drawn afresh every call
+    assert values[0] == values[1] != values[2]  # the alphas are the input's: same u, same penalty
 
 
 def critic_grads(loss, critic, d_apply, real, fake):
     """The trainer's construction: jit(value_and_grad(d_loss) w.r.t. the critic's weights)."""
+    u = ms.Tensor(np.random.default_rng(0).random(real.shape[0], np.float32))
+
     def d_forward(r, f):
-        return loss.d_loss(d_apply, r, f, None)
+        return loss.d_loss(d_apply, r, f, None, u)
 
     value, grads = ms.jit(ms.value_and_grad(d_forward, None, critic.trainable_params()))(real, fake)
     return float(value.asnumpy()), [g.asnumpy() for g in grads]
@@ -195,9 +199,11 @@ def test_gradient_penalty_gradient_matches_finite_differences():
     params = critic.trainable_params()
     start = [p.asnumpy().copy() for p in params]
 
+    u = ms.Tensor(np.random.default_rng(0).random(real.shape[0], np.float32))
+
     @ms.jit
     def forward(r):
-        return loss.d_loss(d_apply, r, r, None)
+        return loss.d_loss(d_apply, r, r, None, u)
 
     def loss_at(t):
         for p, p0, g in zip(params, start, grads):

@@ -131,3 +131,22 @@ def test_several_steps_per_graph_call_give_the_same_losses(tmp_path, tiny_mnist,
     plain, fast = losses(tmp_path / "plain"), losses(tmp_path / "fast")
     assert [r[:2] for r in plain] == [r[:2] for r in fast] and len(plain) == 16
     np.testing.assert_allclose([r[2:] for r in plain], [r[2:] for r in fast], rtol=1e-5, atol=1e-6)
+
+
+SMALL = {"dcgan": dict(image_size=32, channels=1, model_args={"ngf": 8, "ndf": 8}),
+         "wgan_gp": dict(model_args={"ngf": 8, "ndf": 8}, n_critic=2)}
+IN_GRAPH_RANDOM = pytest.mark.xfail(strict=True, reason="Dropout masks come from MindSpore's in-graph random ops, "
+                                    "whose state MindSpore 2.10 neither saves nor reseeds (see docs)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", [pytest.param(m, marks=IN_GRAPH_RANDOM) if m == "convgan" else m
+                                   for m in ["gan", "minimal", "dcgan", "convgan", "cgan", "wgan_gp"]])
+def test_every_model_resumes_to_the_uninterrupted_losses(tmp_path, tiny_mnist, model):
+    over = dict(model=model, max_steps=3, steps_per_call=2, **SMALL.get(model, {}))
+    train(tmp_path, tiny_mnist, "whole", epochs=2, **over)
+    train(tmp_path, tiny_mnist, "parts", epochs=1, **over)
+    train(tmp_path, tiny_mnist, "parts", epochs=2, resume=True, **over)
+    whole, parts = losses(tmp_path / "whole"), losses(tmp_path / "parts")
+    assert [r[:2] for r in whole] == [r[:2] for r in parts] and len(whole) == 6
+    np.testing.assert_allclose([r[2:] for r in whole], [r[2:] for r in parts], rtol=1e-5)

@@ -28,7 +28,7 @@ class Schedule:
         if cfg["schedule"] == "g_then_d" and cfg["n_critic"] > 1:
             raise MindganError("schedule g_then_d trains G every step: it takes n_critic 1 (use d_then_g for "
                                "several critic steps per generator step)")
-        self.order, self.n_critic = cfg["schedule"], cfg["n_critic"]
+        self.order, self.n_critic, self.seed = cfg["schedule"], cfg["n_critic"], cfg["seed"]
         self._graphs: dict[tuple, object] = {}
         G, D, loss, opt_g, opt_d, ema = (gan.generator, gan.discriminator, create_loss(cfg), state.opt_g,
                                          state.opt_d, state.ema)
@@ -39,8 +39,8 @@ class Schedule:
         def d_apply(x, y):
             return D(x, y) if gan.conditional else D(x)
 
-        def d_forward(real, fake, y):
-            return loss.d_loss(d_apply, real, ops.stop_gradient(fake), y)  # D's step trains D only
+        def d_forward(real, fake, y, u):
+            return loss.d_loss(d_apply, real, ops.stop_gradient(fake), y, u)  # D's step trains D only
 
         def g_forward(z, y):
             fake = g_apply(z, y)
@@ -52,8 +52,8 @@ class Schedule:
         # and logs the same loss. Identities for one worker.
         reduce_d, reduce_g, loss_mean = parallel.grad_reducer(opt_d), parallel.grad_reducer(opt_g), parallel.loss_mean()
 
-        def d_step(real, fake, y):
-            loss_d, grads = grad_d(real, fake, y)
+        def d_step(real, fake, y, u):
+            loss_d, grads = grad_d(real, fake, y, u)
             opt_d(reduce_d(grads))
             return loss_mean(loss_d)
 
@@ -64,12 +64,12 @@ class Schedule:
                 ema()
             return loss_mean(loss_g), fake
 
-        def step(real, z, y, train_g: bool):
+        def step(real, z, y, u, train_g: bool):
             """One step as the recipe orders it; returns (loss_d, loss_g), loss_g NaN when G rests."""
             if self.order == "g_then_d":
                 loss_g, fake = g_step(z, y)
-                return d_step(real, fake, y), loss_g
-            loss_d = d_step(real, g_apply(z, y), y)
+                return d_step(real, fake, y, u), loss_g
+            loss_d = d_step(real, g_apply(z, y), y, u)
             if not train_g:
                 return loss_d, ops.full_like(loss_d, NAN)
             return loss_d, g_step(z, y)[0]
@@ -85,10 +85,10 @@ class Schedule:
         if pattern not in self._graphs:
             step = self.step_fn
 
-            def steps(real, z, y):
+            def steps(real, z, y, u):
                 out = ()
                 for i in range(len(pattern)):  # unrolled at compile time
-                    out = out + (ops.stack(step(real[i], z[i], y[i], pattern[i])),)
+                    out = out + (ops.stack(step(real[i], z[i], y[i], u[i], pattern[i])),)
                 return ops.stack(out)
 
             self._graphs[pattern] = ms.jit(steps)
@@ -99,4 +99,8 @@ class Schedule:
         `first_step`; returns (loss_d, loss_g, whether G trained) per step."""
         pattern = tuple(self.trains_g(first_step + i) for i in range(len(batches)))
         stacked = [ms.Tensor(np.stack([b[k] for b in batches])) for k in ("image", "latent_code", "label")]
+        # per-sample uniforms for losses that need randomness (WGAN-GP's interpolation), from seed and step
+        n = len(batches[0]["label"])
+        stacked.append(ms.Tensor(np.stack([np.random.default_rng([self.seed, first_step + i]).random(n, np.float32)
+                                           for i in range(len(batches))])))
         return [(float(d), float(g), t) for (d, g), t in zip(self.graph(pattern)(*stacked).asnumpy(), pattern)]
