@@ -79,6 +79,8 @@ def check_port(addr: str, port: int) -> None:
     if not 0 < port < 65536:
         raise MindganError(f"--master-port {port} is not a port number (1-65535)")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As the scheduler binds: connections of a job that just ended (TIME_WAIT) do not block the port.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((addr, port))
         except OSError as err:

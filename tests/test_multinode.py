@@ -35,10 +35,19 @@ def finish(procs: list[subprocess.Popen], timeout: float) -> list[tuple[int, str
         try:
             out, err = p.communicate(timeout=max(1.0, deadline - time.time()))
         except subprocess.TimeoutExpired:
-            p.kill()
+            kill_tree(p)
             out, err = p.communicate()
         done.append((p.returncode, out, err))
     return done
+
+
+def kill_tree(p: subprocess.Popen) -> None:
+    """The launcher and what it started (msrun runs in a session of its own)."""
+    for pid in [*launch._descendants(p.pid), p.pid]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def weights(log: Path, rank: int) -> str:
@@ -97,7 +106,7 @@ def test_a_dead_node_ends_the_other_and_the_run_resumes(tiny_mnist, tmp_path):
     finally:
         for p in nodes:
             if p.poll() is None:
-                p.kill()
+                kill_tree(p)
     print(f"node 0 ended {took:.1f} s after node 1's worker was killed")
     # Node 1 names its own dead worker; node 0, whose worker was blocked in the all-reduce, names node 1.
     assert rc1 == 2 and re.fullmatch(rf"error: worker log {logs[1] / 'worker_1.log'} reports: the worker "

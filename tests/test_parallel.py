@@ -113,6 +113,25 @@ def test_port_in_use_is_one_line(tmp_path):
     assert re.fullmatch(rf"error: master port {port} on 127.0.0.1 is in use.*--master-port \d+\n", r.stderr)
 
 
+def test_port_of_a_job_that_just_ended_is_not_in_use(tmp_path):
+    """A killed scheduler leaves its port in TIME_WAIT; MindSpore's scheduler binds it again, so the
+    launcher must not refuse it (rerunning a failed job with --resume on the same port)."""
+    port = launch.free_port()
+    with socket.socket() as srv:
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", port))
+        srv.listen()
+        client = socket.create_connection(("127.0.0.1", port))
+        conn, _ = srv.accept()
+        conn.close()  # the server side closes first: its end of the connection waits in TIME_WAIT
+    time.sleep(0.2)
+    client.close()
+    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", port, "--log-dir", tmp_path, "--dry-run", "--",
+                "--model", "gan", "--device", "CPU")
+    assert r.returncode == 0, r.stderr
+    assert f"--master_port={port}" in r.stdout
+
+
 def test_more_workers_than_cores_is_one_line(tmp_path):
     n = cpu_cores() + 1
     r = run_cli("mindgan.launch", "--workers", n, "--log-dir", tmp_path, "--", "--model", "gan", "--device", "CPU")
