@@ -15,7 +15,7 @@ train:
 
 # DCGAN on the offline emoji with the CPU-sized recipe (32x32, half-width nets).
 train-dcgan:
-	$(PY) -m mindgan.train --config configs/dcgan_emoji_small.yaml --out runs/dcgan_emoji_small
+	$(PY) -m mindgan.train --config configs/dcgan_faces_small.yaml --out runs/dcgan-faces-small
 
 # The same run on WORKERS data-parallel workers through MindSpore's msrun (see docs/parallel.md).
 WORKERS ?= 2

@@ -31,12 +31,12 @@ NOTEBOOKS = {
                  "10 epochs, a row of 16 samples",
         cli="python -m mindgan.train --model minimal"),
     "03_dcgan_faces": dict(
-        model="dcgan", seed="002", data="auto", epochs=40, config="dcgan_emoji_small.yaml",
+        model="dcgan", seed="002", data="auto", epochs=40, config="dcgan_faces_small.yaml",
         title="DCGAN: generating faces (anime faces in the tutorial, emoji offline)",
         tutorial="the MindSpore tutorial *DCGAN anime faces* (seed 002): Conv2dTranspose generator and Conv2d "
                  "discriminator with BatchNorm, Normal(0, 0.02) init, batch 128, Adam 2e-4 beta1 0.5, and a GIF of "
                  "the fixed-noise samples per epoch. Offline, the faces are the 3,786 emoji of the npm package "
-                 "`emoji-datasource-google`; this notebook uses the CPU-sized recipe `configs/dcgan_emoji_small.yaml`",
+                 "`emoji-datasource-google`; this notebook uses the CPU-sized recipe `configs/dcgan_faces_small.yaml`",
         cli="python -m mindgan.train --model dcgan"),
     "04_convgan_mnist": dict(
         model="convgan", seed="003", data="auto", epochs=4,
