@@ -81,12 +81,12 @@ def build(shape: tuple, num_classes: int):
 def labelled_files(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str]]:
     """The images ImageFolderDataset reads, their class indices and class names; (files, None, []) when
     the folder has fewer than two class sub-folders (the rotation fallback)."""
-    from ..data.imagefolder import _candidates
+    from ..data.imagefolder import list_images
 
     folder = Path(folder)
     if not folder.is_dir():
         raise MindganError(f"image folder {folder} does not exist")
-    files, flat = _candidates(folder)
+    files, flat = list_images(folder)
     classes = sorted({f.parent.name for f in files if f.parent != folder})
     if flat or len(classes) < 2:
         return files, None, []
