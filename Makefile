@@ -43,7 +43,7 @@ device-check:
 	bash scripts/device_check.sh --out device_check.json
 
 # Rewrite the companion notebooks from their template, then run them at their documented settings
-# (about 25 minutes on 2 cores) and keep the outputs.
+# and keep the outputs (the lead's measured minutes are in notebooks/README.md once run).
 notebooks:
 	$(PY) notebooks/build_notebooks.py --force
 	$(PY) notebooks/run_notebooks.py

@@ -1,7 +1,7 @@
 """Execute the companion notebooks headless with nbclient and write their outputs back.
 
     python notebooks/run_notebooks.py                 # all, at the settings in their parameter cells
-    python notebooks/run_notebooks.py 01_gan_mnist    # one
+    python notebooks/run_notebooks.py 01_gan_mnist    # one (or several), by name
     python notebooks/run_notebooks.py --set EPOCHS=1 --set MAX_STEPS=3 --out-dir /tmp/nb   # quick, elsewhere
 
 `--set NAME=VALUE` overrides a parameter (a Python literal) by inserting a cell after the one tagged
@@ -82,11 +82,15 @@ def main() -> int:
             overrides[k] = ast.literal_eval(v)
         except (ValueError, SyntaxError):
             overrides[k] = v
-    paths = [HERE / f"{n.removesuffix('.ipynb')}.ipynb" for n in args.names] or sorted(HERE.glob("[0-9]*.ipynb"))
+    known = sorted(HERE.glob("[0-9]*.ipynb"))
+    paths = [HERE / f"{Path(n).name.removesuffix('.ipynb')}.ipynb" for n in args.names] or known
+    unknown = [p.stem for p in paths if p not in known]
+    if unknown:
+        p.error(f"no notebook {', '.join(unknown)}; notebooks: {', '.join(k.stem for k in known)}")
     for path in paths:
         out = Path(args.out_dir) / path.name if args.out_dir else path
         seconds = execute(path, overrides, out, cwd=Path(args.out_dir) if args.out_dir else HERE)
-        print(f"{path.name}: ran in {seconds:.0f}s -> {out}")
+        print(f"{path.name}: ran in {seconds / 60:.1f} minutes -> {out}", flush=True)
     return 0
 
 

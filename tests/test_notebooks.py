@@ -1,44 +1,109 @@
-"""Every companion notebook runs top to bottom (headless, nbclient + ipykernel) at short settings."""
+"""The companion notebooks: the code they show is the package's, and each runs top to bottom on tiny data.
+
+- `shown-source` cells must hold exactly `inspect.getsource` of the package object they name (fast);
+- every notebook executes headless (nbclient + ipykernel) at short settings, and its literal
+  plain-MindSpore cells (pipeline, training step, checkpoint load) print that they match the package.
+"""
 from __future__ import annotations
 
+import importlib
+import inspect
+import re
 import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
+from PIL import Image
 
 from conftest import REPO, digit_images
 from mindgan.data import idx
-from test_dcgan import write_mixed
 
 sys.path.insert(0, str(REPO / "notebooks"))
 from run_notebooks import execute  # noqa: E402
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
+FENCE = re.compile(r"```python\n(.*)\n```", re.S)
 
 
-def test_one_notebook_per_seed_tutorial():
-    seeds = sorted(nbformat.read(p, 4).metadata["mindgan"]["seed"] for p in NOTEBOOKS)
-    assert seeds == ["000", "001", "002", "003", "004"]
+def _object(ref: str):
+    mod, _, qual = ref.partition(":")
+    obj = importlib.import_module(mod)
+    for part in qual.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def shown_cells(nb):
+    return [c for c in nb.cells if "shown-source" in c.metadata.get("tags", [])]
+
+
+def test_one_notebook_per_tutorial_and_wgan_gp():
+    models = sorted(nbformat.read(p, 4).metadata["mindgan"]["model"] for p in NOTEBOOKS)
+    assert models == ["cgan", "convgan", "dcgan", "gan", "minimal", "wgan_gp"]
+
+
+def drifted(nb) -> list[str]:
+    """The package objects whose source a notebook shows differently from the package."""
+    return [c.metadata["mindgan"]["source"] for c in shown_cells(nb)
+            if FENCE.search(c.source).group(1) != inspect.getsource(_object(c.metadata["mindgan"]["source"])).rstrip("\n")]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_shown_source_is_the_package_source(path):
+    """A notebook's shown code drifts from the package's: rebuild it (python notebooks/build_notebooks.py)."""
+    nb = nbformat.read(path, 4)
+    assert len(shown_cells(nb)) >= 5, "the networks, the loss, the optimiser, the step and the checkpoint save"
+    assert not drifted(nb), (f"{path.name} shows other code than the package for {drifted(nb)}: run python "
+                             f"notebooks/build_notebooks.py --force {path.stem} and run the notebook again")
+    text = "\n".join(c.source for c in nb.cells)
+    for plain in ("value_and_grad", "@ms.jit", "load_checkpoint", "load_param_into_net", "save_checkpoint"):
+        assert plain in text, f"{path.name} does not show {plain}"
+
+
+def test_drift_is_caught():
+    """A one-character change to a shown network class, or a package class changed under a notebook, is caught."""
+    nb = nbformat.read(NOTEBOOKS[0], 4)
+    cell = next(c for c in shown_cells(nb) if c.metadata["mindgan"]["source"].endswith("MLPGenerator"))
+    cell.source = cell.source.replace("super().__init__()", "super().__init__( )")
+    assert drifted(nb) == ["mindgan.models.gan:MLPGenerator"]
+
+
+def write_faces(folder: Path, n: int = 24, side: int = 40) -> None:
+    """RGB PNG 'faces' in one class folder: what ImageFolderDataset and the package read the same way."""
+    rng = np.random.default_rng(0)
+    (folder / "faces").mkdir(parents=True)
+    for i in range(n):
+        img = np.full((side, side, 3), 255, np.uint8)
+        img[8:32, 8:32] = rng.integers(0, 255, 3)  # a coloured square on white
+        Image.fromarray(img).save(folder / "faces" / f"{i:03d}.png")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, isolated_cache):
     monkeypatch.setenv("MINDGAN_DATA", str(isolated_cache))  # the kernel inherits it
-    if nbformat.read(path, 4).metadata["mindgan"]["model"] == "dcgan":
+    model = nbformat.read(path, 4).metadata["mindgan"]["model"]
+    if model == "dcgan":
         data = tmp_path / "images"
-        write_mixed(data / "c", n=24, size=(40, 40))
+        write_faces(data)
     else:
         data = tmp_path / "digits"
         idx.write_split(data, "train", *digit_images(128, 0))
         idx.write_split(data, "test", *digit_images(64, 1))
-    params = {"EPOCHS": 1, "MAX_STEPS": 2, "BATCH_SIZE": 8, "DATA": str(data), "EVAL_NUM": 20,
-              "OUT": str(tmp_path / "run"), "DEVICE": "CPU"}
+    params = {"EPOCHS": 1, "LITERAL_EPOCHS": 1, "MAX_STEPS": 5 if model == "wgan_gp" else 2, "BATCH_SIZE": 8,
+              "DATA": str(data), "EVAL_NUM": 20, "OUT": "run", "DEVICE": "CPU"}
     execute(path, params, tmp_path / path.name, timeout=600, cwd=tmp_path)  # raises on any cell error
     nb = nbformat.read(tmp_path / path.name, 4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4  # data, grids, curve, inference
-    text = "".join(o.get("text", "") for o in outputs)
-    assert "same images after save and load: True" in text and "FID" in text
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4  # data, curve, grid, inference
+    assert any("image/gif" in o.get("data", {}) for o in outputs)
+    text = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
+    for check in ("the same batches as mindgan.build_dataset: True", "are the literal train_step's: True",
+                  "same images after save and load (plain MindSpore and mindgan.load_generator): True",
+                  "generator parameters not loaded: []", "FID", "python -m mindgan.train --config configs/"):
+        assert check in text, f"{path.name}: no {check!r} in the outputs"
+    assert str(tmp_path) not in text.replace(str(data), "DATA"), "a machine path in the outputs"
     assert (tmp_path / "run" / "loss_curve.png").is_file()
