@@ -116,9 +116,9 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     return summary
 
 
-def load_generator(path: str | Path, model: str | None = None) -> tuple[GAN, dict]:
+def load_generator(path: str | Path, ema: bool = True) -> tuple[GAN, dict]:
     """The generator a checkpoint was trained with, rebuilt from its metadata and loaded (the averaged
-    weights when the run kept an average), in eval mode. Returns (gan, metadata)."""
+    weights when the run kept an average, unless ema=False), in eval mode. Returns (gan, metadata)."""
     path = Path(path)
     if not path.is_file():
         raise MindganError(f"checkpoint {path} {'is a folder' if path.is_dir() else 'does not exist'}: give a .ckpt file")
@@ -126,8 +126,9 @@ def load_generator(path: str | Path, model: str | None = None) -> tuple[GAN, dic
     params = checkpoint.load_params(path)
     cfg = {**config.defaults(), **config.validate(meta["config"], f"{path.with_suffix('.json')}")}
     gan = _build(cfg)
-    if meta.get("ema"):
+    if meta.get("ema") and ema:
         params = {**params, **{k[len("ema."):]: v for k, v in params.items() if k.startswith("ema.")}}
     checkpoint.load_into(gan.generator, params, "generator.", f"{cfg['model']} generator", path)
     gan.generator.set_train(False)
+    meta["weights"] = "ema" if meta.get("ema") and ema else "live"
     return gan, meta

@@ -49,6 +49,8 @@ def parse_eval_args(argv):
     src.add_argument("--samples", help="a .npy of images (N,[C,]H,W), or a folder with samples.npy or images")
     p.add_argument("--num", type=int, default=1000, help="samples to generate from --ckpt (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="noise seed for --ckpt (default 0)")
+    p.add_argument("--live-weights", action="store_true",
+                   help="a run with ema: evaluate the last step's weights instead of the average")
     p.add_argument("--data", default=None,
                    help="data for the judging net and real reference (default: the checkpoint's, or auto; "
                         "for image --samples, an image source or folder)")
@@ -107,7 +109,7 @@ def evaluate(args) -> tuple[dict, Path]:
         from .api import load_generator
         from .models import get_model
 
-        gan, meta = load_generator(args.ckpt)
+        gan, meta = load_generator(args.ckpt, ema=not args.live_weights)
         cfg = meta["config"]
         if gan.conditional:  # ask for every class equally often; label accuracy says how often it obeyed
             labels = (np.arange(args.num) % cfg.get("num_classes", 10)).astype(np.int32)
@@ -117,7 +119,7 @@ def evaluate(args) -> tuple[dict, Path]:
             loc = sources.resolve(args.data or cfg.get("data", "auto"), get_model(meta["model"]).data)
             judge = report.judge_for(gan, loc, args.num)
         samples = _generate(gan, args.num, args.seed, labels)
-        what = {"checkpoint": str(args.ckpt), "model": meta["model"], "epoch": meta.get("epoch")}
+        what = {"checkpoint": str(args.ckpt), "model": meta["model"], "epoch": meta.get("epoch"), "weights": meta["weights"]}
         default_json = Path(args.ckpt).resolve().parent.parent / f"evaluation_{Path(args.ckpt).stem}.json"
     else:
         samples = read_samples(args.samples)
