@@ -46,6 +46,8 @@ SCHEMA: dict[str, Key] = {
     "schedule": Key(str, "d_then_g", "update order: d_then_g (D on G(z), then G; the MLP GAN tutorials) or g_then_d "
                     "(G first, then D on the images G just made; the DCGAN tutorial)", choices=("d_then_g", "g_then_d")),
     "d_loss_scale": Key(float, 1.0, "factor on the discriminator's real+fake loss (the DCGAN tutorial uses 0.5)", 0.0, 100.0),
+    "real_label": Key(float, 1.0, "D's target for real images (bce); 0.9 is one-sided label smoothing, which keeps D "
+                      "from growing over-confident", 0.5, 1.0),
     "n_critic": Key(int, 1, "discriminator steps per generator step", 1, 100),
     "gp_weight": Key(float, 10.0, "gradient-penalty weight (wgan_gp)", 0.0, 1e6),
     "ema": Key(float, 0.0, "decay of an exponential moving average of G's weights (0 = off; e.g. 0.999); "

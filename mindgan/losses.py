@@ -11,11 +11,12 @@ class BCELoss:
     def __init__(self, cfg: dict):
         self.bce = nn.BCELoss(reduction="mean")
         self.d_scale = cfg["d_loss_scale"]
+        self.real_label = cfg["real_label"]  # 1.0; 0.9 is one-sided label smoothing (Salimans et al. 2016)
 
     def d_loss(self, d_apply, real, fake, labels, u=None):
         real_out = d_apply(real, labels)
         fake_out = d_apply(fake, labels)
-        real_loss = self.bce(real_out, ops.ones_like(real_out))
+        real_loss = self.bce(real_out, ops.full_like(real_out, self.real_label))
         fake_loss = self.bce(fake_out, ops.zeros_like(fake_out))
         return (real_loss + fake_loss) * self.d_scale
 

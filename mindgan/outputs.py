@@ -70,8 +70,16 @@ def truncate_csv(path: Path, keep) -> None:
         return
     with open(path, newline="") as f:
         reader = csv.DictReader(f)
-        fields, rows = reader.fieldnames, [r for r in reader if keep(r)]
+        fields, rows = reader.fieldnames, [r for r in reader if _whole(r) and keep(r)]
     write_csv(path, fields, rows)
+
+
+def _whole(row: dict) -> bool:
+    """A row with every field, its numbers readable (a kill mid-write can leave half a last line)."""
+    try:
+        return None not in row.values() and all(float(v) == float(v) or v == "nan" for v in row.values())
+    except (TypeError, ValueError):
+        return False
 
 
 def write_csv(path: Path, fields: list, rows: list[dict]) -> None:
@@ -95,7 +103,7 @@ class LossLog:
         if not self.path.is_file():
             return []
         with open(self.path, newline="") as f:
-            return list(csv.DictReader(f))
+            return [r for r in csv.DictReader(f) if _whole(r)]
 
     def truncate_after(self, step: int) -> None:
         """Keep rows up to and including global step `step` (what the resumed checkpoint has seen)."""
@@ -177,3 +185,21 @@ def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000, max_frames: in
             pic = pic.resize((round(pic.width * scale), round(pic.height * scale)), Image.BILINEAR)
         pics.append(pic)
     pics[0].save(path, save_all=True, append_images=pics[1:], duration=ms_per_frame, loop=0)
+
+
+def compare_runs(runs: list, figsize=(13, 8)):
+    """Two or more run folders side by side: each one's last grid above its loss curve, with a title
+    (list of (folder, title)). Returns the matplotlib figure (shown inline by a notebook)."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(2, len(runs), figsize=figsize, gridspec_kw={"height_ratios": [1, 1.2]}, squeeze=False)
+    for col, (run, title) in enumerate(runs):
+        run = Path(run)
+        last = sorted((run / "images").glob("epoch_*.png"))[-1]
+        axes[0, col].imshow(plt.imread(last), cmap="gray")
+        axes[0, col].set_title(f"{title}, {last.stem.replace('_', ' ')}")
+        axes[1, col].imshow(plt.imread(run / "loss_curve.png"))
+        for ax in axes[:, col]:
+            ax.axis("off")
+    fig.tight_layout()
+    return fig

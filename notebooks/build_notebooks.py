@@ -848,16 +848,7 @@ The last grid of each run (16 fixed codes, the post's row of samples) and both l
 """,
         compare_code='''
 lit = Path(literal_summary["out"])
-fig, axes = plt.subplots(2, 2, figsize=(14, 5), gridspec_kw={"height_ratios": [1, 2.2]})
-for col, (run, title) in enumerate([(lit, f"literal recipe: beta1 {cfg_literal['beta1']}"),
-                                    (out, f"fixed recipe: beta1 {cfg['beta1']}")]):
-    last = sorted((run / "images").glob("epoch_*.png"))[-1]
-    axes[0, col].imshow(plt.imread(last), cmap="gray")
-    axes[0, col].set_title(f"{title}, {last.stem.replace('_', ' ')}")
-    axes[0, col].axis("off")
-    axes[1, col].imshow(plt.imread(run / "loss_curve.png"))
-    axes[1, col].axis("off")
-plt.tight_layout()
+outputs.compare_runs([(lit, f"literal recipe: beta1 {cfg_literal['beta1']}"), (out, f"fixed recipe: beta1 {cfg['beta1']}")])
 plt.show()
 ''',
         inference_md="""
@@ -1066,15 +1057,7 @@ images per epoch. An accuracy on fakes stuck near 1 means D wins every round; ne
 """,
         compare_code='''
 lit = Path(literal_summary["out"])
-fig, axes = plt.subplots(2, 2, figsize=(13, 9))
-for col, (run, title) in enumerate([(lit, "literal recipe"), (out, "stabilised recipe")]):
-    last = sorted((run / "images").glob("epoch_*.png"))[-1]
-    axes[0, col].imshow(plt.imread(last), cmap="gray")
-    axes[0, col].set_title(f"{title}, {last.stem.replace('_', ' ')}")
-    axes[0, col].axis("off")
-    axes[1, col].imshow(plt.imread(run / "loss_curve.png"))
-    axes[1, col].axis("off")
-plt.tight_layout()
+outputs.compare_runs([(lit, "literal recipe"), (out, "stabilised recipe")])
 plt.show()
 for run, title in [(lit, "literal"), (out, "stabilised")]:
     metrics = run / "metrics.csv"

@@ -145,3 +145,17 @@ def test_cli_out_that_is_a_file(tmp_path):
     f.write_text("x")
     proc = run_cli("mindgan.train", "--out", f, "--epochs", "1")
     assert proc.returncode == 2 and "is a file, not a folder" in proc.stderr
+
+
+def test_a_half_written_last_loss_row_is_dropped_on_resume(run):
+    with open(run / "losses.csv", "a") as f:
+        f.write("3,9,0.5")  # a kill in the middle of a line
+    mindgan.train("gan", run, resume=True, epochs=3, progress=False)
+    lines = (run / "losses.csv").read_text().splitlines()
+    assert len(lines) == 13 and [int(r.split(",")[1]) for r in lines[1:]] == list(range(1, 13))
+
+
+@pytest.mark.slow
+def test_cli_over_long_out_is_one_line(tmp_path):
+    proc = run_cli("mindgan.train", "--out", tmp_path / ("x" * 300), "--epochs", "1")
+    assert proc.returncode == 2 and "too long a path" in proc.stderr and "Traceback" not in proc.stderr
