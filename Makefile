@@ -29,7 +29,7 @@ data:
 test:
 	$(PY) -m pytest -q
 
-test-fast:
+test-fast:  # the unit tier: under a minute on 2 idle cores
 	$(PY) -m pytest -q -m "not slow"
 
 bench:

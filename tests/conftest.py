@@ -94,3 +94,16 @@ def http_server(tmp_path, monkeypatch):
     yield f"http://127.0.0.1:{server.server_port}", www, log
     server.shutdown()
     server.server_close()
+
+
+# Tests that start processes (they call run_cli) or modules that train past a few steps: `make test-fast` (-m "not slow") leaves
+# them out; `make test` (what CI runs) runs everything.
+SLOW_MODULES = {"test_cli", "test_errors", "test_export", "test_packaging", "test_multinode", "test_parallel",
+                "test_reliability", "test_trainer", "test_runs", "test_generate", "test_evaluate", "test_inputs"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        starts_processes = "run_cli" in getattr(getattr(item, "function", None), "__code__", compile("", "", "exec")).co_names
+        if item.module.__name__ in SLOW_MODULES or starts_processes:
+            item.add_marker(pytest.mark.slow)
