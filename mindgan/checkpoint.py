@@ -136,3 +136,20 @@ class CheckpointManager:
                 old.unlink(missing_ok=True)
                 old.with_suffix(".json").unlink(missing_ok=True)
         return path
+
+    def restore(self, state, model: str) -> Path:
+        """Load the newest complete checkpoint into `state`; damaged newer ones are named and passed over.
+        Refuses (changing nothing) a folder without a complete one, or a checkpoint of another model."""
+        path, damaged = self.newest_complete()
+        for bad in damaged:
+            print(f"mindgan: skipping damaged or incomplete checkpoint {bad.name}")
+        if path is None:
+            why = " (all damaged)" if damaged else " yet (the run stopped before its first one)"
+            raise MindganError(f"--resume: no complete checkpoint in {self.folder}{why}; nothing was changed. "
+                               f"Start the run again with --overwrite, or choose another --out")
+        meta = read_meta(path)
+        if meta["model"] != model:
+            raise MindganError(f"--resume: {path.name} is a {meta['model']} checkpoint and this run trains {model}: "
+                               f"resume with --model {meta['model']}, or choose another --out")
+        state.restore(path, meta)
+        return path

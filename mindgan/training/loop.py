@@ -53,35 +53,20 @@ class Trainer:
     # --- checkpoints -----------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
         """Write a checkpoint (rank 0) and return its path (every rank)."""
-        gan, state = self.gan, self.state
-        meta = {"mindgan": __version__, "model": self.cfg["model"], **state.counters(), "config": self.cfg,
-                "latent_shape": list(gan.latent_shape), "image_shape": list(gan.image_shape),
-                "value_range": gan.value_range, "conditional": gan.conditional, "ema": state.ema is not None}
-        path = self.checkpoints.save(state, meta) if self.main else self.checkpoints.folder / "(rank 0)"
+        meta = {"mindgan": __version__, **self.state.meta(self.cfg, self.gan)}
+        path = self.checkpoints.save(self.state, meta) if self.main else self.checkpoints.folder / "(rank 0)"
         self.last_checkpoint = path
         if self.on_checkpoint:
             self.on_checkpoint(path)
         return path
 
     def resume(self) -> Path:
-        """Restore from the newest complete checkpoint, by epoch and step; damaged newer ones are named."""
-        path, damaged = self.checkpoints.newest_complete()
-        for bad in damaged:
-            print(f"mindgan: skipping damaged or incomplete checkpoint {bad.name}")
-        if path is None:
-            why = " (all damaged)" if damaged else " yet (the run stopped before its first one)"
-            raise MindganError(f"--resume: no complete checkpoint in {self.checkpoints.folder}{why}; nothing was "
-                               f"changed. Start the run again with --overwrite, or choose another --out")
-        meta = checkpoint.read_meta(path)
-        if meta["model"] != self.cfg["model"]:
-            raise MindganError(f"--resume: {path.name} is a {meta['model']} checkpoint and this run trains "
-                               f"{self.cfg['model']}: resume with --model {meta['model']}, or choose another --out")
-        self.state.restore(path, meta)
+        """Restore from the newest complete checkpoint (by epoch and step) and the run's fixed noise."""
+        path = self.last_checkpoint = self.checkpoints.restore(self.state, self.cfg["model"])
         noise_file = self.out / "fixed_noise.npy"
         if noise_file.is_file():
             self.fixed_noise = np.load(noise_file)
-        print(f"mindgan: resumed from {path} (epoch {meta['epoch']}, step {meta['step']})")
-        self.last_checkpoint = path
+        print(f"mindgan: resumed from {path} (epoch {self.state.epoch}, step {self.state.step})")
         return path
 
     # --- the loop --------------------------------------------------------------------------------

@@ -78,6 +78,12 @@ class TrainState(nn.Cell):
     def counters(self) -> dict:
         return {"epoch": self.epoch, "step": self.step, "batch_in_epoch": self.batch_in_epoch}
 
+    def meta(self, cfg: dict, gan: GAN) -> dict:
+        """What a checkpoint's .json records: enough to rebuild G and to resume."""
+        return {"model": cfg["model"], **self.counters(), "config": cfg, "latent_shape": list(gan.latent_shape),
+                "image_shape": list(gan.image_shape), "value_range": gan.value_range,
+                "conditional": gan.conditional, "ema": self.ema is not None}
+
     def restore(self, path, meta: dict) -> None:
         """Load every part from a checkpoint, by exact name; call before the first compiled step."""
         params = checkpoint.load_params(path)
