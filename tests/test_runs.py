@@ -159,3 +159,10 @@ def test_a_half_written_last_loss_row_is_dropped_on_resume(run):
 def test_cli_over_long_out_is_one_line(tmp_path):
     proc = run_cli("mindgan.train", "--out", tmp_path / ("x" * 300), "--epochs", "1")
     assert proc.returncode == 2 and "too long a path" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_overwrite_through_a_symlinked_out(run, tmp_path, tiny_mnist):
+    link = tmp_path / "link"
+    link.symlink_to(run, target_is_directory=True)
+    mindgan.train("gan", link, data=str(tiny_mnist), overwrite=True, **{**QUICK, "epochs": 1})
+    assert link.is_symlink() and rows(run) == 4 and not (run / runfolder.ASIDE).exists()
