@@ -9,7 +9,7 @@ from mindspore import nn, ops
 from mindspore.common.initializer import Normal
 
 
-# --- seed 000: "GAN image generation" (PyNative: value_and_grad functions called eagerly) -------------
+# --- the MindSpore tutorial "GAN image generation" (PyNative: value_and_grad functions called eagerly) -------------
 def seed000_step(batch_size, latent_size=100, img_size=28):
     class Generator(nn.Cell):
         def __init__(self, latent_size, auto_prefix=True):
@@ -95,7 +95,7 @@ def seed000_step(batch_size, latent_size=100, img_size=28):
     return step
 
 
-# --- seed 002: "DCGAN anime faces" (train_step compiled; G updated first, then D) --------------------
+# --- the MindSpore tutorial "DCGAN for image generation" (train_step compiled; G updated first, then D) --------------------
 def seed002_step(batch_size, image_size=64, nc=3, nz=100, ngf=64, ndf=64):
     weight_init = Normal(mean=0, sigma=0.02)
     gamma_init = Normal(mean=1, sigma=0.02)

@@ -1,4 +1,4 @@
-"""DCGAN (seed 002) on image folders: pipeline, sources, training, checkpoints, devices, oneDNN speed."""
+"""DCGAN (the MindSpore DCGAN tutorial) on image folders: pipeline, sources, training, checkpoints, devices, oneDNN speed."""
 from __future__ import annotations
 
 import io

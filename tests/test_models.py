@@ -14,7 +14,7 @@ from mindgan.losses import WassersteinGP, create_loss
 from mindgan.models import create_model, list_models
 
 # (model, value range, G parameters, D parameters): the counts are the tutorials' own layers, e.g.
-# convgan's equal Keras's model.summary() of seed 003 (1,164,289 / 40,705).
+# convgan's equal Keras's model.summary() of the conv-GAN lab (1,164,289 / 40,705).
 MODELS = [("minimal", (-1, 1), 227_344, 201_217),
           ("convgan", (0, 1), 1_164_289, 40_705),
           ("cgan", (-1, 1), 1_511_412, 539_237),
