@@ -80,6 +80,8 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     """
     from .training import Trainer
 
+    if out is not None:
+        runfolder.check_name(Path(out))
     if out is not None and resume and cfg is None and config_file is None and (Path(out) / "config.yaml").is_file():
         cfg = resume_config(Path(out), {**({"model": model} if model else {}), **overrides})
     elif cfg is None:

@@ -23,14 +23,20 @@ def holds_run(out: Path) -> bool:
     return (out / "config.yaml").is_file() or (out / "checkpoints").is_dir()
 
 
+def check_name(out: Path) -> None:
+    """A path the file system can hold (checked before anything looks at it)."""
+    full = Path(os.path.abspath(out))
+    if len(str(full)) > 3000 or any(len(p.encode()) > 200 for p in full.parts):
+        raise MindganError(f"--out {str(out)[:60]}... is too long a path: choose a shorter --out")
+
+
 def check(out: Path, resume: bool, overwrite: bool) -> None:
     """Refuse what would mix, lose or not find a run (writes nothing)."""
+    check_name(out)
     if resume and overwrite:
         raise MindganError("--resume and --overwrite contradict each other: choose one")
     if out.exists() and not out.is_dir():
         raise MindganError(f"--out {out} is a file, not a folder: choose another --out")
-    if len(str(out.resolve())) > 3000 or any(len(p) > 200 for p in out.resolve().parts):
-        raise MindganError(f"--out {str(out)[:60]}... is too long a path: choose a shorter --out")
     if resume and not holds_run(out):
         raise MindganError(f"--resume: {out} holds no run to continue (no config.yaml or checkpoints/): "
                            f"drop --resume to start one there")

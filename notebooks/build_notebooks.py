@@ -532,11 +532,12 @@ opt_g = nn.Adam(G.trainable_params(), learning_rate=cfg["lr_g"], beta1=cfg["beta
 opt_d.update_parameters_name("optim_d.")  # two optimisers in one graph need distinct state names
 opt_g.update_parameters_name("optim_g.")
 D_SCALE = cfg["d_loss_scale"]  # @@DSCALE@@
+REAL = cfg["real_label"]  # D's target for real images: 1, or 0.9 with one-sided label smoothing
 
 
 def discriminator_forward(real, fake@@Y@@):
     real_out, fake_out = D(real@@Y@@), D(fake@@Y@@)  # D(x) and D(G(z)): probabilities of "real"
-    real_loss = bce(real_out, ops.ones_like(real_out))  # real images should get 1
+    real_loss = bce(real_out, ops.full_like(real_out, REAL))  # real images should get 1 (or 0.9)
     fake_loss = bce(fake_out, ops.zeros_like(fake_out))  # G's images should get 0
     return (real_loss + fake_loss) * D_SCALE
 
