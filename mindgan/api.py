@@ -112,7 +112,6 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
             print(f"mindgan: training {cfg['model']} with data {loc.source}, output in {out}", flush=True)
             trainer.on_checkpoint = lambda path: folder.committed()
             checkpoint.write_atomic(out / "config.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(cfg, sort_keys=False)))
-        trainer.loc = loc
         summary = trainer.fit(lambda epoch: build_dataset(cfg, trainer.gan, seed_offset=epoch, loc=loc)[0])
     summary.update(trainer=trainer, out=out, data=loc.source)
     return summary
