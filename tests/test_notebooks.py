@@ -6,7 +6,6 @@
 """
 from __future__ import annotations
 
-import importlib
 import inspect
 import re
 import sys
@@ -27,12 +26,7 @@ NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
 FENCE = re.compile(r"```python\n(.*)\n```", re.S)
 
 
-def _object(ref: str):
-    mod, _, qual = ref.partition(":")
-    obj = importlib.import_module(mod)
-    for part in qual.split("."):
-        obj = getattr(obj, part)
-    return obj
+from build_notebooks import resolve as _object  # noqa: E402  ('package.module:Qual.name' -> the object)
 
 
 def shown_cells(nb):
