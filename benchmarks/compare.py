@@ -41,7 +41,7 @@ def time_step(step, steps: int, warmup: int) -> dict:
         step()
         times.append(time.perf_counter() - t0)
     med = statistics.median(times)
-    return {"first_s": first, "ms": med * 1e3, "min_ms": min(times) * 1e3, "steps": steps}
+    return {"first_s": first, "compile_s": max(0.0, first - med), "ms": med * 1e3, "min_ms": min(times) * 1e3}
 
 
 def worker(variant: str, model: str, batch: int, steps: int, warmup: int, dev: str = "CPU") -> dict:
@@ -57,20 +57,16 @@ def worker(variant: str, model: str, batch: int, steps: int, warmup: int, dev: s
         sys.path.insert(0, str(HERE.parent))
         import tempfile
 
-        import numpy as np
         from mindgan import config, device
+        from mindgan.bench import random_batches, time_steps
         from mindgan.training import Trainer
 
-        device.setup(dev)
         cfg = config.load(model=model, overrides={"batch_size": batch})
-        trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False)
-        rng = np.random.default_rng(0)
-        k = cfg["steps_per_call"]
-        batches = [{"image": rng.uniform(-1, 1, (batch, *trainer.gan.image_shape)).astype(np.float32),
-                    "latent_code": rng.standard_normal((batch, *trainer.gan.latent_shape)).astype(np.float32),
-                    "label": rng.integers(0, 10, batch).astype(np.int32)} for _ in range(k)]
-        res = time_step(lambda: trainer.schedule.run(batches, trainer.state.step), max(1, steps // k), warmup)
-        return {**res, "ms": res["ms"] / k, "min_ms": res["min_ms"] / k}  # per step, k steps per graph call
+        device.setup(dev, cfg["threads"])
+        trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False, hooks=[])
+        res = time_steps(trainer, random_batches(trainer.gan, batch, cfg["steps_per_call"]), steps, warmup)
+        return {"first_s": res["compile_s"] + res["step_ms"] / 1e3, "compile_s": res["compile_s"],
+                "ms": res["step_ms"], "min_ms": res["step_ms_min"], "steps_per_call": cfg["steps_per_call"]}
     if variant == "pytorch":
         from torch_steps import torch_step
 
@@ -115,30 +111,68 @@ def main() -> int:
     p.add_argument("--variants", default="tutorial,mindgan,pytorch")
     p.add_argument("--device", default="CPU", choices=("CPU", "GPU"), help="MindSpore device; PyTorch uses CUDA with GPU")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
+    p.add_argument("--table", nargs="+", default=None, metavar="JSON",
+                   help="print the README's markdown table from files written by --json, and exit")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.table:
+        print(table([json.loads(Path(f).read_text()) for f in args.table]))
+        return 0
     if args.worker:
         print(json.dumps(worker(args.worker, args.model, args.batch_size, args.steps, args.warmup, args.device)))
         return 0
     args.tutorial_steps = args.tutorial_steps or args.steps
     import platform
 
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
                platform.processor())
+    cpu += " with AVX-512" if " avx512f" in info else ""
     print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu})")
     results = {v: run_variant(v, args) for v in args.variants.split(",")}
     base = results.get("mindgan")
-    print(f"{'variant':10s} {'ms/step':>9s} {'min':>9s} {'first call s':>13s}  vs mindgan")
+    print(f"{'variant':10s} {'ms/step':>9s} {'min':>9s} {'compile s':>10s}  mindgan / this")
     for v, r in results.items():
         if r is None:
             print(f"{v:10s} {'n/a':>9s}")
             continue
-        ratio = f"{r['ms'] / base['ms']:.2f}x" if base else ""
-        print(f"{v:10s} {r['ms']:9.1f} {r['min_ms']:9.1f} {r['first_s']:13.2f}  {ratio}")
+        ratio = f"{base['ms'] / r['ms']:.2f}" if base else ""
+        print(f"{v:10s} {r['ms']:9.1f} {r['min_ms']:9.1f} {r['compile_s']:10.2f}  {ratio}")
     if args.json:
-        Path(args.json).write_text(json.dumps({"model": args.model, "batch": args.batch_size, "device": args.device,
-                                               "cpu": cpu, "cores": cores(), "ms_per_step": results}, indent=1))
+        Path(args.json).write_text(json.dumps({
+            "model": args.model, "batch": args.batch_size, "device": args.device, "cpu": cpu, "cores": cores(),
+            "date": time.strftime("%Y-%m-%d"), "mindspore": version("mindspore"), "torch": version("torch"),
+            "ms_per_step": results}, indent=1) + "\n")
     return 0
+
+
+def version(package: str) -> str | None:
+    """The installed version, or None (device_check.py runs the PyTorch variant in a venv without MindSpore)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def table(runs: list[dict]) -> str:
+    """The README's speed table from compare.py --json files: ms per step, compile seconds, ratios."""
+    first = runs[0]
+    lines = [f"Measured {first['date']} on {first['cores']} cores of an {first['cpu']} ({first['device']}), "
+             f"MindSpore {first['mindspore']}, PyTorch {first['torch'] or 'not installed'}, batch {first['batch']}, "
+             f"`python benchmarks/compare.py --model NAME --json FILE`:", "",
+             "| model | tutorial as written | mindgan | PyTorch | mindgan compile | mindgan vs tutorial | "
+             "mindgan / PyTorch |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for run in runs:
+        r = run["ms_per_step"]
+        ms = {v: (r.get(v) or {}).get("ms") for v in ("tutorial", "mindgan", "pytorch")}
+        cell = {v: f"{x:,.1f} ms" if x else "n/a" for v, x in ms.items()}
+        faster = f"{ms['tutorial'] / ms['mindgan']:.1f}x faster" if ms["tutorial"] else "n/a"
+        ratio = f"{ms['mindgan'] / ms['pytorch']:.2f}" if ms["pytorch"] else "n/a"
+        lines.append(f"| `{run['model']}` | {cell['tutorial']} | {cell['mindgan']} | {cell['pytorch']} | "
+                     f"{r['mindgan']['compile_s']:.1f} s | {faster} | {ratio} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,14 @@ def time_steps(trainer, batches: list[dict], steps: int, warmup: int = 2) -> dic
     return {"compile_s": first - med * k, "step_ms": med * 1e3, "step_ms_min": min(times) * 1e3}
 
 
+def random_batches(gan, batch: int, k: int, seed: int = 0) -> list[dict]:
+    """k batches of the shapes a model trains on (uniform images in [-1, 1], Gaussian latents, labels)."""
+    rng = np.random.default_rng(seed)
+    return [{"image": rng.uniform(-1, 1, (batch, *gan.image_shape)).astype(np.float32),
+             "latent_code": rng.standard_normal((batch, *gan.latent_shape)).astype(np.float32),
+             "label": rng.integers(0, 10, batch).astype(np.int32)} for _ in range(k)]
+
+
 def time_pipeline(dataset, batches: int) -> float:
     """Images per second the dataset pipeline delivers on its own (no training)."""
     it = dataset.create_dict_iterator(num_epochs=1)

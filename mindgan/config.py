@@ -59,7 +59,7 @@ SCHEMA: dict[str, Key] = {
     "ckpt_every": Key(int, 10, "save a checkpoint every N epochs (and always at the end)", 1, 1000000),
     "keep_checkpoint_max": Key(int, 5, "checkpoints kept on disk (older ones are deleted)", 1, 100000),
     "max_steps": Key(int, 0, "stop each epoch after this many steps (0 = whole epoch); for quick runs", 0, 10**9),
-    "steps_per_call": Key(int, 4, "training steps per compiled graph call (same numerics; fewer launches)", 1, 64),
+    "steps_per_call": Key(int, 8, "training steps per compiled graph call (same numerics; fewer launches)", 1, 64),
     "seed": Key(int, 2323, "seed for shuffling, noise and initialisation", 0, 2**31 - 1),
     "num_workers": Key(int, 0, "dataset workers (0 = one per core)", 0, 256),
     "threads": Key(int, 0, "CPU op threads (0 = half the cores, at least 1)", 0, 1024),

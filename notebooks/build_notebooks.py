@@ -2,6 +2,7 @@
 
     python notebooks/build_notebooks.py            # writes the notebooks that hold no run outputs yet
     python notebooks/build_notebooks.py --force    # rewrites all (their outputs are gone until run again)
+    python notebooks/build_notebooks.py --refresh-source  # only updates the package code they show
     python notebooks/run_notebooks.py [NAME ...]   # then executes them at their documented settings
 
 Each notebook follows its tutorial's sections and teaching, with the MindSpore code in view:
@@ -715,7 +716,7 @@ the literal `train_step` above: same initial weights, same batches, same losses.
 """,
 )
 
-MLP_NETS = ["mindgan.models.blocks:mlp", "mindgan.models.gan:MLPGenerator", "mindgan.models.gan:MLPDiscriminator"]
+MLP_NETS = ["mindgan.models.blocks:mlp", "mindgan.models.blocks:LeakyReLU", "mindgan.models.gan:MLPGenerator", "mindgan.models.gan:MLPDiscriminator"]
 
 INFER_PLAIN = '''
 z = np.random.default_rng(7).standard_normal((@@N@@, *loaded.latent_shape)).astype(np.float32)  # codes never used in training
@@ -935,7 +936,7 @@ stages for the image size: 32x32 has one fewer than 64x64. Note `Normal(0, 0.02)
 `Normal(1, 0.02)` in `_gamma`.
 """,
         nets=["mindgan.models.dcgan:plan", "mindgan.models.dcgan:_weight", "mindgan.models.dcgan:_gamma",
-              "mindgan.models.dcgan:Generator", "mindgan.models.dcgan:Discriminator",
+              "mindgan.models.blocks:LeakyReLU", "mindgan.models.dcgan:Generator", "mindgan.models.dcgan:Discriminator",
               "mindgan.models.dcgan:build_dcgan"],
         step_md="""
 ## The loss and the training step
@@ -1014,7 +1015,7 @@ and every bias at zero, and Keras convolutions have biases; MindSpore's `Conv2d`
 the pipeline above scales pixels to [0, 1] to match. D's Dropout 0.4 drops 40% of its features at random in
 training, a brake on how fast D can memorise the real digits.
 """,
-        nets=["mindgan.models.convgan:ConvDiscriminator", "mindgan.models.convgan:ConvGenerator",
+        nets=["mindgan.models.blocks:LeakyReLU", "mindgan.models.convgan:ConvDiscriminator", "mindgan.models.convgan:ConvGenerator",
               "mindgan.models.convgan:build_convgan"],
         step_md="""
 ## The loss and the training step
@@ -1125,7 +1126,7 @@ The post's `BatchNorm1d(n, 0.8)` passes 0.8 as PyTorch's `eps`, not its momentum
 code does (`bn_eps 0.8`). PyTorch's `nn.Embedding` starts from N(0, 1), MindSpore's from N(0, 0.01), so
 `_embedding` asks for N(0, 1).
 """,
-        nets=["mindgan.models.gan:MLPGenerator", "mindgan.models.gan:MLPDiscriminator",
+        nets=["mindgan.models.blocks:LeakyReLU", "mindgan.models.gan:MLPGenerator", "mindgan.models.gan:MLPDiscriminator",
               "mindgan.models.cgan:_embedding", "mindgan.models.cgan:ConditionalGenerator",
               "mindgan.models.cgan:ConditionalDiscriminator", "mindgan.models.cgan:build_cgan"],
         step_code=sub(STEP_D_THEN_G, Y=", y", DSCALE="0.5: the post's d_loss = (d_loss_real + d_loss_fake) / 2"),
@@ -1214,7 +1215,7 @@ G is the DCGAN generator of notebook 03 (transposed convolutions, BatchNorm, ReL
 sized for 28x28 (a 7x7 base, two stride-2 stages); the critic is the DCGAN discriminator built with
 `norm=False, sigmoid=False`: no BatchNorm (its convolutions then carry biases) and an unbounded score.
 """,
-        nets=["mindgan.models.dcgan:Generator", "mindgan.models.dcgan:Discriminator",
+        nets=["mindgan.models.blocks:LeakyReLU", "mindgan.models.dcgan:Generator", "mindgan.models.dcgan:Discriminator",
               "mindgan.models.wgan_gp:build_wgan_gp"],
         step_md="""
 ## The loss and the training step
@@ -1281,17 +1282,51 @@ def _add_recipe_diff(nb: nbf.NotebookNode) -> None:
             return
 
 
+def refresh_sources(nb: nbf.NotebookNode, fresh: nbf.NotebookNode) -> list[str]:
+    """Bring the shown-source cells of `nb` (a notebook with a run's outputs) up to the package: each is
+    re-rendered, and one the builder now shows but `nb` lacks is inserted before the next shown cell.
+    These cells are markdown, so no output changes; rerun the notebook when the code's behaviour changed."""
+    def ref(cell):
+        return cell.metadata["mindgan"]["source"] if SHOWN in cell.metadata.get("tags", []) else None
+
+    changed, have = [], {ref(c): c for c in nb.cells if ref(c)}
+    new_refs = [ref(c) for c in fresh.cells if ref(c)]
+    for i, r in enumerate(new_refs):
+        cell = shown(r)
+        if r in have:
+            head = have[r].source.split("\n\n```python", 1)[0]  # keep the cell's title line
+            text = head + "\n\n```python" + cell.source.split("```python", 1)[1]
+            if have[r].source != text:
+                have[r].source = text
+                changed.append(r)
+            continue
+        after = next((have[n] for n in new_refs[i + 1:] if n in have), None)
+        at = nb.cells.index(after) if after is not None else len(nb.cells)
+        nb.cells.insert(at, cell)
+        have[r] = cell
+        changed.append(r + " (added)")
+    return changed
+
+
 def main():
     import argparse
 
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("names", nargs="*", help="notebooks to write (default: all)")
     p.add_argument("--force", action="store_true", help="also replace notebooks that hold a run's outputs")
+    p.add_argument("--refresh-source", action="store_true",
+                   help="only bring the shown package code up to date, keeping every output")
     args = p.parse_args()
     for name in args.names or NOTEBOOKS:
         if name not in NOTEBOOKS:
             p.error(f"unknown notebook {name!r}; notebooks: {', '.join(NOTEBOOKS)}")
         path = HERE / f"{name}.ipynb"
+        if args.refresh_source and path.is_file():
+            nb = nbf.read(path, as_version=4)
+            changed = refresh_sources(nb, build(name, NOTEBOOKS[name]))
+            nbf.write(nb, path)
+            print(f"{path.name}: {', '.join(changed) or 'up to date'}")
+            continue
         if path.is_file() and not args.force and any(
                 c.get("outputs") for c in nbf.read(path, as_version=4).cells if c.cell_type == "code"):
             print(f"kept {path.name}: it holds the outputs of a run (--force replaces it)")

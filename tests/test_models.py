@@ -244,3 +244,22 @@ def test_resume_restores_nets_and_optimiser_state(name, tiny_mnist, tmp_path):
     mine = {p.name: p.asnumpy() for p in again.state.get_parameters()}
     assert set(mine) == set(saved)
     assert [k for k in saved if not np.array_equal(mine[k], saved[k])] == []
+
+
+def test_leaky_relu_has_mindspores_values_and_gradients_exactly():
+    """blocks.LeakyReLU (two ReLUs, the fast CPU form) is nn.LeakyReLU to the bit, forward and backward."""
+    from mindspore import nn
+    from mindgan.models.blocks import LeakyReLU
+
+    x = ms.Tensor(np.random.default_rng(0).standard_normal((64, 8, 5, 5)).astype(np.float32))
+    w = ms.Tensor(np.random.default_rng(1).standard_normal((64, 8, 5, 5)).astype(np.float32))
+    ours, theirs = LeakyReLU(0.2), nn.LeakyReLU(0.2)
+    assert np.array_equal(ours(x).asnumpy(), theirs(x).asnumpy())
+    def weighted_sum(act):
+        def f(t):
+            return (act(t) * w).sum()
+        return f
+
+    grads = [ms.jit(ms.grad(weighted_sum(act)))(x).asnumpy() for act in (ours, theirs)]
+    assert np.array_equal(*grads)
+    assert np.array_equal(LeakyReLU(0.3)(x).asnumpy(), nn.LeakyReLU(0.3)(x).asnumpy())

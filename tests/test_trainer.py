@@ -123,18 +123,22 @@ def test_nan_loss_stops_with_the_step_named(tmp_path, tiny_mnist):
     assert all(math.isfinite(r[2]) for r in logged)
 
 
-@pytest.mark.parametrize("model", ["gan", "cgan"])
+SMALL = {"dcgan": dict(image_size=32, channels=1, model_args={"ngf": 8, "ndf": 8}),
+         "wgan_gp": dict(model_args={"ngf": 8, "ndf": 8}, n_critic=2)}
+
+
+@pytest.mark.parametrize("model", ["gan", "cgan", "dcgan", "wgan_gp"])
 def test_several_steps_per_graph_call_give_the_same_losses(tmp_path, tiny_mnist, model):
-    """The fast path (k steps unrolled in one jit graph) against one graph call per step."""
-    train(tmp_path, tiny_mnist, "plain", model=model, epochs=2, steps_per_call=1)
-    train(tmp_path, tiny_mnist, "fast", model=model, epochs=2, steps_per_call=3)  # 8 steps: 3 + 3 + 2
+    """The fast path (k steps unrolled in one jit graph, each batch its own graph inputs) against one graph
+    call per step: D-then-G, G-then-D (dcgan) and n_critic with per-step uniforms (wgan_gp)."""
+    small = SMALL.get(model, {})
+    train(tmp_path, tiny_mnist, "plain", model=model, epochs=2, steps_per_call=1, **small)
+    train(tmp_path, tiny_mnist, "fast", model=model, epochs=2, steps_per_call=3, **small)  # 8 steps: 3 + 3 + 2
     plain, fast = losses(tmp_path / "plain"), losses(tmp_path / "fast")
     assert [r[:2] for r in plain] == [r[:2] for r in fast] and len(plain) == 16
     np.testing.assert_allclose([r[2:] for r in plain], [r[2:] for r in fast], rtol=1e-5, atol=1e-6)
 
 
-SMALL = {"dcgan": dict(image_size=32, channels=1, model_args={"ngf": 8, "ndf": 8}),
-         "wgan_gp": dict(model_args={"ngf": 8, "ndf": 8}, n_critic=2)}
 IN_GRAPH_RANDOM = pytest.mark.xfail(strict=True, reason="Dropout masks come from MindSpore's in-graph random ops, "
                                     "whose state MindSpore 2.10 neither saves nor reseeds (see docs)")
 

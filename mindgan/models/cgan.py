@@ -7,11 +7,8 @@ from mindspore import nn, ops
 from mindspore.common.initializer import Normal
 
 from . import Arg, GAN, register_model
+from .blocks import LeakyReLU
 from .gan import MLPDiscriminator, MLPGenerator
-
-
-def _leaky():
-    return nn.LeakyReLU(0.2)
 
 
 def _embedding(num_classes: int, size: int) -> nn.Embedding:
@@ -23,7 +20,7 @@ class ConditionalGenerator(MLPGenerator):
     """G(z, y): MLP on cat(embedding(y), z), as the tutorial's `torch.cat((label_emb(labels), noise), -1)`."""
 
     def __init__(self, latent_size, hidden, image_shape, num_classes, embed, **norm):
-        super().__init__(latent_size + embed, hidden, image_shape, act=_leaky, norm_from=1, **norm)
+        super().__init__(latent_size + embed, hidden, image_shape, act=LeakyReLU, norm_from=1, **norm)
         self.label_emb = _embedding(num_classes, embed)
 
     def construct(self, z, labels):

@@ -7,12 +7,9 @@ from mindspore import nn, ops
 
 from ..errors import MindganError
 from . import Arg, GAN, register_model
+from .blocks import LeakyReLU
 
 KERAS_INIT = {"weight_init": "xavier_uniform", "bias_init": "zeros", "has_bias": True}
-
-
-def _leaky():
-    return nn.LeakyReLU(0.2)
 
 
 class ConvDiscriminator(nn.Cell):
@@ -22,8 +19,8 @@ class ConvDiscriminator(nn.Cell):
         super().__init__()
         side = -(-(-(-image_size // 2)) // 2)  # two 'same' stride-2 convolutions: ceil(ceil(s/2)/2)
         self.model = nn.SequentialCell([
-            nn.Conv2d(channels, filters, 3, 2, "same", **KERAS_INIT), _leaky(), nn.Dropout(p=dropout),
-            nn.Conv2d(filters, filters, 3, 2, "same", **KERAS_INIT), _leaky(), nn.Dropout(p=dropout),
+            nn.Conv2d(channels, filters, 3, 2, "same", **KERAS_INIT), LeakyReLU(0.2), nn.Dropout(p=dropout),
+            nn.Conv2d(filters, filters, 3, 2, "same", **KERAS_INIT), LeakyReLU(0.2), nn.Dropout(p=dropout),
             nn.Flatten(),
             nn.Dense(filters * side * side, 1, weight_init="xavier_uniform", bias_init="zeros"), nn.Sigmoid()])
 
@@ -41,10 +38,10 @@ class ConvGenerator(nn.Cell):
         self.base = (filters, image_size // 4, image_size // 4)
         self.project = nn.SequentialCell([
             nn.Dense(latent_size, filters * self.base[1] * self.base[2], weight_init="xavier_uniform",
-                     bias_init="zeros"), _leaky()])
+                     bias_init="zeros"), LeakyReLU(0.2)])
         self.upsample = nn.SequentialCell([
-            nn.Conv2dTranspose(filters, filters, 4, 2, "same", **KERAS_INIT), _leaky(),
-            nn.Conv2dTranspose(filters, filters, 4, 2, "same", **KERAS_INIT), _leaky(),
+            nn.Conv2dTranspose(filters, filters, 4, 2, "same", **KERAS_INIT), LeakyReLU(0.2),
+            nn.Conv2dTranspose(filters, filters, 4, 2, "same", **KERAS_INIT), LeakyReLU(0.2),
             nn.Conv2d(filters, channels, 7, 1, "same", **KERAS_INIT), nn.Sigmoid()])
 
     def construct(self, z):

@@ -14,6 +14,7 @@ from mindspore.common.initializer import Normal
 
 from ..errors import MindganError
 from . import Arg, GAN, register_model
+from .blocks import LeakyReLU
 
 
 def plan(image_size: int) -> tuple[int, int]:
@@ -67,12 +68,12 @@ class Discriminator(nn.Cell):
         base, n = plan(image_size)
         width = [ndf * 2 ** i for i in range(n)]  # 64x64: ndf, *2, *4, *8
         bias = not norm
-        layers = [nn.Conv2d(nc, width[0], 4, 2, "pad", 1, weight_init=_weight(), has_bias=bias), nn.LeakyReLU(0.2)]
+        layers = [nn.Conv2d(nc, width[0], 4, 2, "pad", 1, weight_init=_weight(), has_bias=bias), LeakyReLU(0.2)]
         for c_in, c_out in zip(width[:-1], width[1:]):
             layers.append(nn.Conv2d(c_in, c_out, 4, 2, "pad", 1, weight_init=_weight(), has_bias=bias))
             if norm:
                 layers.append(nn.BatchNorm2d(c_out, gamma_init=_gamma()))
-            layers.append(nn.LeakyReLU(0.2))
+            layers.append(LeakyReLU(0.2))
         layers.append(nn.Conv2d(width[-1], 1, base, 1, "valid", weight_init=_weight(), has_bias=bias))
         self.discriminator = nn.SequentialCell(layers)
         self.adv_layer = nn.Sigmoid() if sigmoid else nn.Identity()

@@ -2,7 +2,7 @@
 from mindspore import nn, ops
 
 from . import Arg, GAN, register_model
-from .blocks import mlp
+from .blocks import LeakyReLU, mlp
 
 
 class MLPGenerator(nn.Cell):
@@ -25,7 +25,7 @@ class MLPDiscriminator(nn.Cell):
         super().__init__()
         self.n_in = image_shape[0] * image_shape[1] * image_shape[2]
         # extra_in: inputs concatenated to the flattened image (a conditional D's label embedding)
-        self.model = mlp([self.n_in + extra_in, *hidden, 1], lambda: nn.LeakyReLU(0.2), nn.Sigmoid,
+        self.model = mlp([self.n_in + extra_in, *hidden, 1], LeakyReLU, nn.Sigmoid,
                          norm_from=norm_from, **norm)
 
     def construct(self, x):

@@ -85,10 +85,11 @@ class Schedule:
         if pattern not in self._graphs:
             step = self.step_fn
 
-            def steps(real, z, y, u):
+            def steps(*inputs):  # image, latent, label, uniforms of step 0, then of step 1, ...
                 out = ()
                 for i in range(len(pattern)):  # unrolled at compile time
-                    out = out + (ops.stack(step(real[i], z[i], y[i], u[i], pattern[i])),)
+                    real, z, y, u = inputs[4 * i:4 * i + 4]
+                    out = out + (ops.stack(step(real, z, y, u, pattern[i])),)
                 return ops.stack(out)
 
             self._graphs[pattern] = ms.jit(steps)
@@ -98,9 +99,10 @@ class Schedule:
         """Train on consecutive batches (numpy dicts: image, latent_code, label) starting at global step
         `first_step`; returns (loss_d, loss_g, whether G trained) per step."""
         pattern = tuple(self.trains_g(first_step + i) for i in range(len(batches)))
-        stacked = [ms.Tensor(np.stack([b[k] for b in batches])) for k in ("image", "latent_code", "label")]
-        # per-sample uniforms for losses that need randomness (WGAN-GP's interpolation), from seed and step
-        n = len(batches[0]["label"])
-        stacked.append(ms.Tensor(np.stack([np.random.default_rng([self.seed, first_step + i]).random(n, np.float32)
-                                           for i in range(len(batches))])))
-        return [(float(d), float(g), t) for (d, g), t in zip(self.graph(pattern)(*stacked).asnumpy(), pattern)]
+        # each batch's tensors are separate graph inputs: no stacking on the host, no slicing in the graph;
+        # the uniforms serve losses that need randomness (WGAN-GP's interpolation), drawn from seed and step
+        inputs = []
+        for i, b in enumerate(batches):
+            u = np.random.default_rng([self.seed, first_step + i]).random(len(b["label"]), np.float32)
+            inputs += [ms.Tensor(b["image"]), ms.Tensor(b["latent_code"]), ms.Tensor(b["label"]), ms.Tensor(u)]
+        return [(float(d), float(g), t) for (d, g), t in zip(self.graph(pattern)(*inputs).asnumpy(), pattern)]
