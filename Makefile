@@ -2,7 +2,7 @@
 PY ?= .venv/bin/python
 EPOCHS ?= 30
 
-.PHONY: install train train-dp train-dcgan test test-fast bench device-check notebooks data clean
+.PHONY: install train train-dp train-dcgan test test-fast bench profile device-check notebooks data clean
 
 install:
 	python3 -m venv .venv
@@ -35,6 +35,11 @@ test-fast:  # the unit tier: under a minute on 2 idle cores
 bench:
 	$(PY) -m mindgan.bench --model gan
 	$(PY) benchmarks/compare.py --model gan
+
+# Where the step's time goes, MindSpore beside PyTorch (docs/performance.md); a few minutes.
+profile:
+	$(PY) benchmarks/profile_step.py --model gan
+	$(PY) benchmarks/profile_step.py --model dcgan --calls 1 --top 16
 
 # On a machine with an NVIDIA GPU: fresh venv with the `gpu` extra, what MindSpore sees, the device test tier,
 # a short dcgan training, mindgan.bench and compare.py on the GPU; figures in device_check.json (<= 8 minutes).

@@ -4,12 +4,15 @@
     python benchmarks/compare.py --model dcgan --steps 3
     python benchmarks/compare.py --model cgan            # any model: mindgan's step alone
     python benchmarks/compare.py --model dcgan --device GPU --json out.json   # GPU vs PyTorch CUDA
+    python benchmarks/compare.py --table docs/benchmarks/*_cpu.json           # the README's table
 
 (a) `tutorial`: the seed tutorial's step as written (benchmarks/seed_steps.py), in a process that does not
     load mindgan, so MindSpore runs with its own defaults (no ISA cap, default threads);
 (b) `mindgan`: mindgan's trainer step for the same model and batch;
 (c) `pytorch`: the same networks in PyTorch, when it is installed (`pip install -e ".[bench]"`).
-Each variant runs in its own subprocess (one command runs them all), on the same random batch shape.
+Each variant runs in its own subprocess (one command runs them all), on the same random batch shape, and
+reports ms per step (median and min) and compile seconds (the first call's time less its steps); (b) is
+timed by `mindgan.bench.time_steps`, the code behind `python -m mindgan.bench`.
 """
 from __future__ import annotations
 
