@@ -64,6 +64,23 @@ def test_drift_is_caught():
     assert drifted(nb) == ["mindgan.models.gan:MLPGenerator"]
 
 
+def test_refresh_source_mends_shown_code_and_keeps_outputs():
+    """build_notebooks.py --refresh-source: a drifted shown cell is re-rendered, a missing one comes back in
+    its place, and no code cell or output changes."""
+    from build_notebooks import NOTEBOOKS as SPECS, build, refresh_sources
+
+    nb = nbformat.read(NOTEBOOKS[0], 4)
+    code_before = [(c.source, c.get("outputs")) for c in nb.cells if c.cell_type == "code"]
+    order = [c.metadata["mindgan"]["source"] for c in shown_cells(nb)]
+    cell = next(c for c in shown_cells(nb) if c.metadata["mindgan"]["source"].endswith("MLPGenerator"))
+    cell.source = cell.source.replace("super().__init__()", "super().__init__( )")
+    nb.cells.remove(next(c for c in shown_cells(nb) if c.metadata["mindgan"]["source"].endswith(":LeakyReLU")))
+    changed = refresh_sources(nb, build(NOTEBOOKS[0].stem, SPECS[NOTEBOOKS[0].stem]))
+    assert sorted(changed) == ["mindgan.models.blocks:LeakyReLU (added)", "mindgan.models.gan:MLPGenerator"]
+    assert not drifted(nb) and [c.metadata["mindgan"]["source"] for c in shown_cells(nb)] == order
+    assert [(c.source, c.get("outputs")) for c in nb.cells if c.cell_type == "code"] == code_before
+
+
 def write_faces(folder: Path, n: int = 24, side: int = 40) -> None:
     """RGB PNG 'faces' in one class folder: what ImageFolderDataset and the package read the same way."""
     rng = np.random.default_rng(0)
