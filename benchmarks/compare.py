@@ -58,18 +58,12 @@ def worker(variant: str, model: str, batch: int, steps: int, warmup: int, dev: s
         return time_step(SEED_STEPS[model](batch), steps, warmup)
     if variant == "mindgan":
         sys.path.insert(0, str(HERE.parent))
-        import tempfile
+        from mindgan.bench import time_steps, trainer_on_random_batches
 
-        from mindgan import config, device
-        from mindgan.bench import random_batches, time_steps
-        from mindgan.training import Trainer
-
-        cfg = config.load(model=model, overrides={"batch_size": batch})
-        device.setup(dev, cfg["threads"])
-        trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False, hooks=[])
-        res = time_steps(trainer, random_batches(trainer.gan, batch, cfg["steps_per_call"]), steps, warmup)
+        trainer, batches = trainer_on_random_batches(model, batch, dev)
+        res = time_steps(trainer, batches, steps, warmup)
         return {"first_s": res["compile_s"] + res["step_ms"] / 1e3, "compile_s": res["compile_s"],
-                "ms": res["step_ms"], "min_ms": res["step_ms_min"], "steps_per_call": cfg["steps_per_call"]}
+                "ms": res["step_ms"], "min_ms": res["step_ms_min"], "steps_per_call": len(batches)}
     if variant == "pytorch":
         from torch_steps import torch_step
 

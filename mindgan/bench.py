@@ -41,6 +41,18 @@ def random_batches(gan, batch: int, k: int, seed: int = 0) -> list[dict]:
              "label": rng.integers(0, 10, batch).astype(np.int32)} for _ in range(k)]
 
 
+def trainer_on_random_batches(model: str, batch: int, dev: str = "CPU", **overrides):
+    """(trainer, one graph call's worth of random batches) for timing `model`'s step without data
+    (benchmarks/compare.py and benchmarks/profile_step.py)."""
+    from . import config, device
+    from .training import Trainer
+
+    cfg = config.load(model=model, overrides={"batch_size": batch, **overrides})
+    device.setup(dev, cfg["threads"])
+    trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False, hooks=[])
+    return trainer, random_batches(trainer.gan, batch, cfg["steps_per_call"])
+
+
 def time_pipeline(dataset, batches: int) -> float:
     """Images per second the dataset pipeline delivers on its own (no training)."""
     it = dataset.create_dict_iterator(num_epochs=1)
