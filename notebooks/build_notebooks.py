@@ -375,14 +375,16 @@ print(f"the run's first {len(rows)} steps are the literal train_step's:", ok and
     return cells
 
 
-CURVE_BCE = '''
+CURVE_MEANS = '''
 display(Image(filename=str(out / "loss_curve.png")))
 per_epoch = {}
 for r in csv.DictReader(open(out / "losses.csv")):
     per_epoch.setdefault(int(r["epoch"]), []).append((float(r["loss_d"]), float(r["loss_g"])))
 mean = {e: np.nanmean(np.array(v), axis=0) for e, v in per_epoch.items()}
 for e in dict.fromkeys(sorted(mean)[:: max(1, len(mean) // 8)] + [max(mean)]):
-    print(f"epoch {e:4d}: mean loss_d {mean[e][0]:.3f}  loss_g {mean[e][1]:.3f}")
+'''  # the loss curve, then the mean losses of about 8 epochs; each curve cell adds its own print and reading
+
+CURVE_BCE = CURVE_MEANS + '''    print(f"epoch {e:4d}: mean loss_d {mean[e][0]:.3f}  loss_g {mean[e][1]:.3f}")
 print(f"at the equilibrium D = 1/2: loss_d = {2 * np.log(2) * cfg['d_loss_scale']:.3f}, loss_g = {np.log(2):.3f}")
 d_end, g_end = mean[max(mean)]
 print("reading of the last epoch:", "loss_d near 0: D wins and G gets no gradient; the game failed" if d_end < 0.05
@@ -1229,14 +1231,7 @@ not from an in-graph random op, so a resumed run draws the same ones; the litera
         step_run_md="One generator step's worth of batches (n_critic critic steps, the last followed by G's step):",
         step_src=["mindgan.losses:WassersteinGP", "mindgan.training.state:make_optimizer",
                   "mindgan.training.schedule:Schedule.__init__"],
-        curve_code='''
-display(Image(filename=str(out / "loss_curve.png")))
-per_epoch = {}
-for r in csv.DictReader(open(out / "losses.csv")):
-    per_epoch.setdefault(int(r["epoch"]), []).append((float(r["loss_d"]), float(r["loss_g"])))
-mean = {e: np.nanmean(np.array(v), axis=0) for e, v in per_epoch.items()}
-for e in dict.fromkeys(sorted(mean)[:: max(1, len(mean) // 8)] + [max(mean)]):
-    print(f"epoch {e:4d}: mean critic loss {mean[e][0]:8.3f}  generator loss {mean[e][1]:8.3f}")
+        curve_code=CURVE_MEANS + '''    print(f"epoch {e:4d}: mean critic loss {mean[e][0]:8.3f}  generator loss {mean[e][1]:8.3f}")
 ''',
         curves_md="""
 ## Reading the loss curves of a WGAN-GP
