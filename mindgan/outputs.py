@@ -160,7 +160,7 @@ def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discrim
         ax.plot(x, y, color=color, alpha=0.25, linewidth=0.8)
         k = max(1, min(50, len(y) // 20))
         smooth = np.convolve(y, np.ones(k) / k, mode="valid")
-        ax.plot(x[k - 1:], smooth, color=color, label=f"{label} (mean of {k} steps)")
+        ax.plot(x[k - 1:], smooth, color=color, label=label if k == 1 else f"{label} (mean of {k} steps)")
     ax.set_title(title)
     ax.set_xlabel("iterations")
     ax.set_ylabel("Loss")
