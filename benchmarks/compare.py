@@ -9,7 +9,9 @@
 (a) `tutorial`: the seed tutorial's step as written (benchmarks/seed_steps.py), in a process that does not
     load mindgan, so MindSpore runs with its own defaults (no ISA cap, default threads);
 (b) `mindgan`: mindgan's trainer step for the same model and batch;
-(c) `pytorch`: the same networks in PyTorch, when it is installed (`pip install -e ".[bench]"`).
+(c) `pytorch`: the same networks in PyTorch, from this interpreter when torch is installed here
+    (`pip install -e ".[bench]"`), or from another one that has torch and numpy and no mindgan at all:
+    `--torch-python /path/to/venv/bin/python` (so the project's venv stays free of torch).
 Each variant runs in its own subprocess (one command runs them all), on the same random batch shape, and
 reports ms per step (median and min) and compile seconds (the first call's time less its steps); (b) is
 timed by `mindgan.bench.time_steps`, the code behind `python -m mindgan.bench`.
@@ -66,8 +68,9 @@ def worker(variant: str, model: str, batch: int, steps: int, warmup: int, dev: s
                 "ms": res["step_ms"], "min_ms": res["step_ms_min"], "steps_per_call": len(batches)}
     if variant == "pytorch":
         from torch_steps import torch_step
+        import torch
 
-        return time_step(torch_step(model, batch, cores(), "cuda" if dev == "GPU" else "cpu"), steps, warmup)
+        return {"torch": torch.__version__} | time_step(torch_step(model, batch, cores(), "cuda" if dev == "GPU" else "cpu"), steps, warmup)
     raise ValueError(variant)
 
 
@@ -79,15 +82,15 @@ def run_variant(variant, args) -> dict | None:
         for k in ("ONEDNN_MAX_CPU_ISA",):  # the tutorial as a reader runs it: MindSpore's defaults
             if k in env and not args.keep_env:
                 env.pop(k)
+    python = sys.executable
     if variant == "pytorch":
-        try:
-            import importlib.util
-
-            if importlib.util.find_spec("torch") is None:
-                return None
-        except ImportError:
+        python = args.torch_python or sys.executable
+        probe = subprocess.run([python, "-c", "import torch"], capture_output=True)
+        if probe.returncode != 0:
+            print(f"pytorch: skipped, {python} cannot import torch (pip install torch==2.13.0 there, or pass "
+                  "--torch-python PATH of an interpreter that can)", file=sys.stderr)
             return None
-    cmd = [sys.executable, __file__, "--worker", variant, "--model", args.model, "--batch-size", str(args.batch_size),
+    cmd = [python, __file__, "--worker", variant, "--model", args.model, "--batch-size", str(args.batch_size),
            "--steps", str(args.steps if variant != "tutorial" else args.tutorial_steps), "--warmup", str(args.warmup),
            "--device", args.device]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -107,6 +110,8 @@ def main() -> int:
     p.add_argument("--keep-env", action="store_true", help="run (a) with this shell's ONEDNN_MAX_CPU_ISA")
     p.add_argument("--variants", default="tutorial,mindgan,pytorch")
     p.add_argument("--device", default="CPU", choices=("CPU", "GPU"), help="MindSpore device; PyTorch uses CUDA with GPU")
+    p.add_argument("--torch-python", default=None, metavar="PYTHON",
+                   help="interpreter that runs the PyTorch variant (a venv with torch and numpy; default: this one)")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--table", nargs="+", default=None, metavar="JSON",
                    help="print the README's markdown table from files written by --json, and exit")
@@ -138,7 +143,8 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({
             "model": args.model, "batch": args.batch_size, "device": args.device, "cpu": cpu, "cores": cores(),
-            "date": time.strftime("%Y-%m-%d"), "mindspore": version("mindspore"), "torch": version("torch"),
+            "date": time.strftime("%Y-%m-%d"), "mindspore": version("mindspore"),
+            "torch": (results.get("pytorch") or {}).get("torch") or version("torch"),
             "ms_per_step": results}, indent=1) + "\n")
     return 0
 
