@@ -3,9 +3,14 @@
     python scripts/kill_test.py --kills 20            # the figures in the README
     python scripts/kill_test.py --kills 3 --epochs 4  # a quick look
 
-Each round starts `python -m mindgan.train` (resuming after the first), waits a random time, and kills it
-with SIGKILL. At the end the run is resumed to completion and checked: every checkpoint left on disk
-loads (CRC and sha256), losses.csv holds every step exactly once, and the final epoch was reached.
+Each round starts `python -m mindgan.train` (resuming after the first) and kills it with SIGKILL at a random
+training step, read from the run's own losses.csv, plus a random fraction of a second so that kills also
+land inside checkpoint saves. The script waits for events in the run folder, never for a number of seconds,
+so a loaded machine only makes it slower: the first round is killed only after the run's first complete
+checkpoint exists (so `--resume` always has one), and every round only after that process trained a step of
+its own (a kill while the interpreter is still starting tests nothing and is not counted). At the end the
+run is resumed to completion and checked: every checkpoint left on disk loads (CRC and sha256), losses.csv
+holds every step exactly once, and the final epoch was reached.
 """
 from __future__ import annotations
 
@@ -23,6 +28,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+BATCH = 32
+
 
 def tiny_digits(folder: Path, n: int = 512) -> None:
     import numpy as np
@@ -35,44 +42,91 @@ def tiny_digits(folder: Path, n: int = 512) -> None:
     idx.write_split(folder, "train", images, labels)
 
 
+def last_step(losses: Path) -> int:
+    """The highest step among losses.csv's whole lines (0 when there is none); a line being written is skipped."""
+    try:
+        text = losses.read_text()
+    except FileNotFoundError:
+        return 0
+    steps = [int(line.split(",")[1]) for line in text.split("\n")[1:-1] if line.count(",") == 3]
+    return max(steps, default=0)
+
+
+def has_complete_checkpoint(folder: Path) -> bool:
+    from mindgan import checkpoint
+
+    return folder.is_dir() and any(checkpoint.is_complete(p) for p in folder.glob("*.ckpt") if ".tmp" not in p.name)
+
+
+def wait_for(proc: subprocess.Popen, ready, timeout: float) -> bool:
+    """Poll until ready() or the process ends; True when ready() came first. A deadline only guards a hang."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None:
+        if ready():
+            return True
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no progress in {timeout:.0f}s")
+        time.sleep(0.02)
+    return False
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--kills", type=int, default=20)
     p.add_argument("--epochs", type=int, default=12)
-    p.add_argument("--data", default=None, help="data for the run (default: 512 random digits written here)")
-    p.add_argument("--max-wait", type=float, default=12.0, help="longest wait before a kill, seconds")
+    p.add_argument("--data", default=None, help="MNIST-format data for the run (default: 512 random digits written here)")
+    p.add_argument("--jitter", type=float, default=0.5, help="longest extra wait after the chosen step, seconds")
+    p.add_argument("--hang-timeout", type=float, default=900.0, help="give up when a round makes no progress this long")
     p.add_argument("--seed", type=int, default=0)
     args = p.parse_args()
+    from mindgan.data import idx
+
     rnd = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="mindgan_kill_"))
-    data = args.data or str(work / "digits")
+    data = Path(args.data) if args.data else work / "digits"
     if args.data is None:
-        tiny_digits(Path(data))
+        tiny_digits(data)
+    per_epoch = idx.check_split(data, "train") // BATCH  # whole batches only (the pipeline drops the rest)
+    total = args.epochs * per_epoch
     out = work / "run"
-    cmd = [sys.executable, "-m", "mindgan.train", "--model", "gan", "--data", data, "--out", str(out),
-           "--epochs", str(args.epochs), "--batch-size", "32", "--ckpt-every", "1", "--keep-checkpoint-max", "2",
-           "--no-progress"]
+    losses, ckpts_dir = out / "losses.csv", out / "checkpoints"
+    cmd = [sys.executable, "-m", "mindgan.train", "--model", "gan", "--data", str(data), "--out", str(out),
+           "--epochs", str(args.epochs), "--batch-size", str(BATCH), "--ckpt-every", "1",
+           "--keep-checkpoint-max", "2", "--no-progress"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    kills = early = 0
+    kills = ended = 0
     for k in range(args.kills):
-        # resume once a checkpoint exists; a run killed before its first one is started again
-        has_ckpt = any((out / "checkpoints").glob("*.ckpt")) if out.exists() else False
-        run = cmd + (["--resume"] if has_ckpt else ["--overwrite"] if out.exists() else [])
+        resume = has_complete_checkpoint(ckpts_dir)
+        start = last_step(losses) if resume else 0
+        if start >= total - 1:
+            print(f"round {k + 1:2d}: the run is (nearly) done; no room for another kill: raise --epochs")
+            break
+        target = rnd.randint(start + 1, total - 1)  # the step after which this round's kill lands
+        run = cmd + (["--resume"] if resume else ["--overwrite"] if out.exists() else [])
         proc = subprocess.Popen(run, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        wait = rnd.uniform(1.0, args.max_wait)
-        time.sleep(wait)
+        try:
+            # round 1 also waits for the first complete checkpoint, so that the final --resume has one
+            ready = wait_for(proc, lambda: last_step(losses) >= target and (resume or has_complete_checkpoint(ckpts_dir)),
+                             args.hang_timeout)
+        except TimeoutError as err:
+            proc.kill()
+            print(f"round {k + 1}: {err}:\n{proc.communicate()[1].decode()}")
+            return 1
+        if ready:
+            time.sleep(rnd.uniform(0, args.jitter))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             kills += 1
+            print(f"round {k + 1:2d}: killed after step {target} (+ up to {args.jitter}s)")
         else:
-            early += 1  # it finished (or failed) before the kill
+            ended += 1
             if proc.returncode != 0:
-                print(f"round {k}: the run failed on its own:\n{proc.stderr.read().decode()}")
+                print(f"round {k + 1}: the run failed on its own:\n{proc.stderr.read().decode()}")
                 return 1
-        print(f"round {k + 1:2d}: {'killed' if proc.returncode == -9 else 'ended'} after {wait:4.1f}s")
+            print(f"round {k + 1:2d}: ended before its kill")
     if kills == 0:
-        print("no round was killed (each ended before its kill): nothing was tested; raise --epochs or lower --max-wait")
+        print("no round was killed (each ended before its kill): nothing was tested; raise --epochs")
         return 1
     final = subprocess.run(cmd + ["--resume"], cwd=REPO, env=env, capture_output=True, text=True)
     if final.returncode != 0:
@@ -81,21 +135,19 @@ def main() -> int:
 
     from mindgan import checkpoint
 
-    ckpts = sorted((out / "checkpoints").glob("*.ckpt"))
-    leftovers = [p for p in (out / "checkpoints").iterdir() if ".tmp" in p.name]
+    ckpts = sorted(ckpts_dir.glob("*.ckpt"))
+    leftovers = [p for p in ckpts_dir.iterdir() if ".tmp" in p.name]
     bad = [c for c in ckpts if not checkpoint.is_complete(c)]
     for c in ckpts:
         checkpoint.load_params(c)  # raises if the CRC fails
-    with open(out / "losses.csv") as f:
+    with open(losses) as f:
         rows = list(csv.DictReader(f))
     steps = [int(r["step"]) for r in rows]
-    per_epoch = 512 // 32
-    ok = (steps == list(range(1, args.epochs * per_epoch + 1)) and not bad
-          and int(rows[-1]["epoch"]) == args.epochs)
-    print(f"kills survived: {kills} of {args.kills} rounds ({early} ended before their kill)")
+    ok = steps == list(range(1, total + 1)) and not bad and int(rows[-1]["epoch"]) == args.epochs
+    print(f"kills survived: {kills} of {args.kills} rounds ({ended} ended before their kill)")
     print(f"checkpoints on disk: {len(ckpts)}, damaged: {len(bad)}, temp files left by kills: {len(leftovers)}")
-    print(f"losses.csv: {len(steps)} rows, steps 1..{max(steps)} each once: "
-          f"{steps == list(range(1, max(steps) + 1))}; final epoch {rows[-1]['epoch']} of {args.epochs}")
+    print(f"losses.csv: {len(steps)} rows, steps 1..{total} each once: {steps == list(range(1, total + 1))}; "
+          f"final epoch {rows[-1]['epoch']} of {args.epochs}")
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -34,7 +34,7 @@ def test_sigint_saves_a_checkpoint_and_resume_finishes(tmp_path, tiny_mnist):
 
 
 def test_kill_script_survives_sigkills():
-    # 20 epochs take longer than the longest wait, so every round is killed (the script requires a kill)
-    proc = subprocess.run([sys.executable, "scripts/kill_test.py", "--kills", "2", "--epochs", "20", "--max-wait", "6"],
-                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    # kills land at steps read from the run folder, after the first checkpoint: no timing, so loaded cores only slow it
+    proc = subprocess.run([sys.executable, "scripts/kill_test.py", "--kills", "2", "--epochs", "4"],
+                          cwd=REPO, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0 and "PASS" in proc.stdout, proc.stdout + proc.stderr
