@@ -20,6 +20,7 @@ from typing import Callable
 
 import numpy as np
 
+from .. import portable
 from ..errors import MindganError
 from . import idx
 
@@ -38,8 +39,10 @@ DONE = ".complete"  # written last when a source is laid out; a folder without i
 
 
 def cache_root() -> Path:
-    """The data cache: $MINDGAN_DATA, or ~/.cache/mindgan/data. It may be read-only once filled."""
-    root = Path(os.environ.get("MINDGAN_DATA") or Path.home() / ".cache" / "mindgan" / "data")
+    """The data cache: $MINDGAN_DATA, or data/ in mindgan's cache folder (~/.cache/mindgan/data on Linux,
+    ~/Library/Caches/mindgan/data on macOS, %LOCALAPPDATA%\\mindgan\\Cache\\data on Windows: mindgan.portable).
+    It may be read-only once filled."""
+    root = Path(os.environ.get("MINDGAN_DATA") or portable.cache_dir() / "data")
     if root.exists() and not root.is_dir():
         raise MindganError(f"the data cache {root} (MINDGAN_DATA) is a file, not a folder: set MINDGAN_DATA "
                            f"to a folder")

@@ -1,0 +1,133 @@
+"""mindgan on every OS MindSpore ships for: the portable helpers, and the whole package imported and trained
+with the POSIX-only modules taken away (tests/windows_like), so a Windows-only break fails on Linux."""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from mindgan import portable
+from mindgan.errors import MindganError
+
+REPO = Path(__file__).resolve().parent.parent
+WINDOWS_LIKE = Path(__file__).resolve().parent / "windows_like"
+POSIX_ONLY = {"fcntl", "resource", "pwd", "grp", "termios", "tty", "pty", "syslog", "crypt", "spwd", "nis", "posix"}
+# Attributes Windows' os and signal modules lack: written as os.X / signal.X they fail there when reached.
+NOT_ON_WINDOWS = {"os": {"O_NOFOLLOW", "O_DIRECTORY", "sched_getaffinity", "pread", "pwrite", "getuid", "geteuid",
+                         "killpg", "getpgid", "setsid", "fork", "fchmod", "fchown", "getloadavg", "uname"},
+                  "signal": {"SIGHUP", "SIGKILL", "SIGQUIT", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGCHLD", "SIGPIPE"}}
+
+
+def _sources():
+    return sorted((REPO / "mindgan").rglob("*.py"))
+
+
+def test_cache_dir_follows_the_platform(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if portable.LINUX:  # today's location stays the Linux default
+        assert portable.cache_dir() == tmp_path / ".cache" / "mindgan"
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+        assert portable.cache_dir() == tmp_path / "xdg" / "mindgan"
+
+
+def test_data_cache_is_mindgan_data_else_under_the_cache_dir(monkeypatch, tmp_path):
+    from mindgan.data import sources
+
+    monkeypatch.setenv("MINDGAN_DATA", str(tmp_path / "mine"))
+    assert sources.cache_root() == tmp_path / "mine"
+    monkeypatch.delenv("MINDGAN_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert sources.cache_root() == portable.cache_dir() / "data"
+
+
+def test_folder_lock_names_its_holder_and_leaves_nothing(tmp_path):
+    first = portable.FolderLock(tmp_path / ".lock")
+    first.acquire()
+    assert (tmp_path / ".lock.pid").read_text() == str(os.getpid())
+    with pytest.raises(portable.LockBusy) as busy:
+        portable.FolderLock(tmp_path / ".lock").acquire()
+    assert busy.value.holder == str(os.getpid())
+    first.release()
+    assert list(tmp_path.iterdir()) == []
+    with portable.FolderLock(tmp_path / ".lock") as again:  # free again
+        assert again.held
+
+
+def test_folder_lock_refuses_a_symlinked_lock_file(tmp_path):
+    victim = tmp_path / "precious.txt"
+    victim.write_text("keep me")
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / ".lock").symlink_to(victim)
+    with pytest.raises(OSError, match="symbolic link"):
+        portable.FolderLock(folder / ".lock").acquire()
+    assert victim.read_text() == "keep me"
+
+
+@pytest.mark.slow
+def test_folder_lock_is_released_when_its_holder_is_killed(tmp_path):
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        sys.path.insert(0, {str(REPO)!r})
+        from mindgan import portable
+        lock = portable.FolderLock(__import__("pathlib").Path({str(tmp_path / ".lock")!r}))
+        lock.acquire()
+        print("held", flush=True)
+        time.sleep(600)
+        """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(portable.LockBusy) as busy:
+            portable.FolderLock(tmp_path / ".lock").acquire()
+        assert busy.value.holder == str(holder.pid)
+        assert portable.kill(holder.pid)
+        holder.wait(timeout=60)
+        with portable.FolderLock(tmp_path / ".lock") as lock:  # no stale lock after a kill
+            assert lock.held
+    finally:
+        holder.kill()
+        holder.wait()
+    assert not portable.kill(holder.pid)  # gone: False, no exception
+
+
+def test_stop_signals_are_those_this_os_has():
+    sigs = portable.stop_signals()
+    assert signal.SIGINT in sigs and signal.SIGTERM in sigs
+    assert (signal.SIGHUP in sigs) == hasattr(signal, "SIGHUP")
+    assert all(isinstance(s, signal.Signals) for s in sigs)
+
+
+def test_require_linux_refuses_in_one_line_elsewhere(monkeypatch):
+    portable.require_linux("msrun", "train on one worker")  # this machine is Linux
+    monkeypatch.setattr(portable, "LINUX", False)
+    monkeypatch.setattr(portable, "WINDOWS", True)
+    with pytest.raises(MindganError, match=r"^msrun runs on Linux only, not on Windows: train on one worker$"):
+        portable.require_linux("msrun", "train on one worker")
+
+
+def test_link_or_copy_falls_back_to_a_copy(tmp_path, monkeypatch):
+    src = tmp_path / "a.png"
+    src.write_bytes(b"png")
+    portable.link_or_copy(src, tmp_path / "link.png")
+    assert (tmp_path / "link.png").is_symlink()
+
+    def refused(*a, **k):
+        raise OSError(1, "A required privilege is not held by the client")  # Windows without developer mode
+
+    monkeypatch.setattr(os, "symlink", refused)
+    monkeypatch.setattr(os, "link", refused)
+    portable.link_or_copy(src, tmp_path / "copy.png")
+    assert (tmp_path / "copy.png").read_bytes() == b"png" and not (tmp_path / "copy.png").is_symlink()
+
+
+def test_memory_figures():
+    assert portable.peak_memory_mb() > 1
+    assert portable.available_memory_bytes() > 0
