@@ -60,7 +60,7 @@ def worker(variant: str, model: str, batch: int, steps: int, warmup: int, dev: s
         return time_step(SEED_STEPS[model](batch), steps, warmup)
     if variant == "mindgan":
         sys.path.insert(0, str(HERE.parent))
-        from mindgan.bench import time_steps, trainer_on_random_batches
+        from mindgan.benchmark import time_steps, trainer_on_random_batches
 
         trainer, batches = trainer_on_random_batches(model, batch, dev)
         res = time_steps(trainer, batches, steps, warmup)

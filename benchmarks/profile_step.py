@@ -58,7 +58,7 @@ def classify(op: str, table: dict) -> str:
 # ---- workers (run in subprocesses) --------------------------------------------------------------------------
 def mindgan_step(model: str, batch: int, k: int):
     sys.path.insert(0, str(HERE.parent))
-    from mindgan.bench import trainer_on_random_batches
+    from mindgan.benchmark import trainer_on_random_batches
 
     trainer, batches = trainer_on_random_batches(model, batch, **({"steps_per_call": k} if k else {}))
     return (lambda: trainer.schedule.run(batches, trainer.state.step)), len(batches)

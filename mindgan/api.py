@@ -15,6 +15,7 @@ import yaml
 
 from . import checkpoint, config, parallel, runfolder
 from .errors import MindganError
+from .loaders import load_generator  # noqa: F401  (part of the API)
 from .models import GAN, get_model
 from .models import create_model as _build
 
@@ -115,21 +116,3 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
         summary = trainer.fit(lambda epoch: build_dataset(cfg, trainer.gan, seed_offset=epoch, loc=loc)[0])
     summary.update(trainer=trainer, out=out, data=loc.source)
     return summary
-
-
-def load_generator(path: str | Path, ema: bool = True) -> tuple[GAN, dict]:
-    """The generator a checkpoint was trained with, rebuilt from its metadata and loaded (the averaged
-    weights when the run kept an average, unless ema=False), in eval mode. Returns (gan, metadata)."""
-    path = Path(path)
-    if not path.is_file():
-        raise MindganError(f"checkpoint {path} {'is a folder' if path.is_dir() else 'does not exist'}: give a .ckpt file")
-    meta = checkpoint.read_meta(path)
-    params = checkpoint.load_params(path)
-    cfg = {**config.defaults(), **config.validate(meta["config"], f"{path.with_suffix('.json')}")}
-    gan = _build(cfg)
-    if meta.get("ema") and ema:
-        params = {**params, **{k[len("ema."):]: v for k, v in params.items() if k.startswith("ema.")}}
-    checkpoint.load_into(gan.generator, params, "generator.", f"{cfg['model']} generator", path)
-    gan.generator.set_train(False)
-    meta["weights"] = "ema" if meta.get("ema") and ema else "live"
-    return gan, meta

@@ -1,7 +1,7 @@
 """The one place that chooses CPU, GPU or Ascend and turns MindSpore's failures into one line."""
 import os
 
-from . import ONEDNN_DEFAULTED
+from .env import ONEDNN_DEFAULTED
 from .errors import MindganError
 
 DEVICES = ("auto", "Ascend", "GPU", "CPU")

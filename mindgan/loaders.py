@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import mindspore as ms
 import numpy as np
+from mindspore import nn
 
+from . import checkpoint, config
 from .errors import MindganError
+from .models import GAN, create_model
 
 # How the tutorials' own Generator classes name their parameters, by the path inside mindgan's generator
 # (its "generator." prefix removed). The GAN tutorial calls net_g.update_parameters_name('generator')
@@ -69,9 +73,6 @@ def match_names(targets, params: dict, path: Path) -> dict:
 def load_foreign(ckpt: Path, model: str):
     """A generator checkpoint without mindgan's .json (the tutorials' Generator.ckpt / generator.ckpt):
     the networks come from the model's recipe, the weights by their names' structural tails."""
-    from . import checkpoint, config
-    from .models import create_model
-
     cfg = config.load(model=model)
     gan = create_model(cfg)
     params = checkpoint.load_params(ckpt)
@@ -89,9 +90,6 @@ class ExportedGenerator:
     """A generator exported to MindIR, run through nn.GraphCell: no network code is built."""
 
     def __init__(self, path: Path, meta: dict):
-        import mindspore as ms
-        from mindspore import nn
-
         try:
             self.cell = nn.GraphCell(ms.load(str(path)))
         except (RuntimeError, ValueError, TypeError, OSError) as err:
@@ -106,8 +104,6 @@ class ExportedGenerator:
 
     def sample(self, z: np.ndarray, labels=None) -> np.ndarray:
         """Images for noise z (and labels); a fixed-batch file runs in chunks, the last one padded."""
-        import mindspore as ms
-
         n = len(z)
         step = self.batch or n
         out = []
@@ -148,8 +144,6 @@ def load_model_file(path) -> tuple[ExportedGenerator, dict]:
 def peek_meta(ckpt=None, model_file=None, model=None) -> dict | None:
     """The metadata generate checks --label and --num against, without loading weights (None when it
     needs the networks built: a checkpoint without .json)."""
-    from . import checkpoint
-
     if model_file is not None:
         return read_export_meta(Path(model_file)) if Path(model_file).is_file() else None
     ckpt = Path(ckpt)
@@ -167,8 +161,6 @@ def _need_meta(ckpt: Path) -> None:
 
 def open_generator(ckpt=None, model_file=None, model=None):
     """(gan, meta) from any source; a checkpoint with mindgan's .json ignores --model."""
-    from .api import load_generator
-
     if model_file is not None:
         return load_model_file(model_file)
     ckpt = Path(ckpt)
@@ -177,3 +169,21 @@ def open_generator(ckpt=None, model_file=None, model=None):
     if ckpt.is_file():
         _need_meta(ckpt)
     return load_generator(ckpt)
+
+
+def load_generator(path: str | Path, ema: bool = True) -> tuple[GAN, dict]:
+    """The generator a checkpoint was trained with, rebuilt from its metadata and loaded (the averaged
+    weights when the run kept an average, unless ema=False), in eval mode. Returns (gan, metadata)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MindganError(f"checkpoint {path} {'is a folder' if path.is_dir() else 'does not exist'}: give a .ckpt file")
+    meta = checkpoint.read_meta(path)
+    params = checkpoint.load_params(path)
+    cfg = {**config.defaults(), **config.validate(meta["config"], f"{path.with_suffix('.json')}")}
+    gan = create_model(cfg)
+    if meta.get("ema") and ema:
+        params = {**params, **{k[len("ema."):]: v for k, v in params.items() if k.startswith("ema.")}}
+    checkpoint.load_into(gan.generator, params, "generator.", f"{cfg['model']} generator", path)
+    gan.generator.set_train(False)
+    meta["weights"] = "ema" if meta.get("ema") and ema else "live"
+    return gan, meta

@@ -1,62 +1,7 @@
-"""`python -m mindgan.train --model gan`: train any registered model with the one trainer."""
-from __future__ import annotations
-
-import argparse
+"""`python -m mindgan.train`: the command line is mindgan/cli/train.py; this file keeps the documented command."""
 import sys
 
-from .errors import cli_entry
-
-
-def parse_args(argv=None):
-    from .cli import add_run_args
-
-    p = argparse.ArgumentParser(prog="python -m mindgan.train", description=__doc__)
-    add_run_args(p)
-    p.add_argument("--out", default=None, help="run folder (default: runs/<model>)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its newest checkpoint")
-    p.add_argument("--overwrite", action="store_true",
-                   help="replace the run in --out (kept aside until the new run's first checkpoint)")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar (epoch lines only)")
-    p.add_argument("--list-models", action="store_true", help="print the registered models and exit")
-    return p.parse_args(argv)
-
-
-def list_models() -> None:
-    from .models import get_model, list_models as names
-
-    for name in names():
-        spec = get_model(name)
-        args = ", ".join(f"{k}={a.default}" for k, a in spec.args.items()) or "-"
-        print(f"{name:9s} {spec.about}\n          recipe {spec.recipe}; loss {'/'.join(spec.losses)}; "
-              f"data {'/'.join(spec.data)}; model_args {args}")
-
-
-@cli_entry
-def main(argv=None):
-    args = parse_args(argv)
-    if args.list_models:
-        list_models()
-        return 0
-    from . import api, cli, parallel
-
-    summary = api.train(args.model, args.out, config_file=args.config, resume=args.resume,
-                        overwrite=args.overwrite, progress=not args.no_progress and sys.stderr.isatty(),
-                        device=args.device, **cli.overrides(args))
-    out, trainer = summary["out"], summary["trainer"]
-    if summary["stopped"]:
-        return 130  # "interrupted"; MindSpore's runtime may turn Ctrl-C into SIGTERM, so one code for both
-    if summary.get("done_already"):
-        print(f"mindgan: the run in {out} has already trained epoch {summary['epoch']} of {trainer.cfg['epochs']}: "
-              f"nothing to do. Raise --epochs to train further; its newest checkpoint is {summary['checkpoint']}")
-        return 0
-    workers = parallel.group_size()
-    print(f"mindgan: trained {trainer.cfg['model']} on {workers} worker(s) with data {summary['data']}: {summary['epoch']} epochs, "
-          f"{summary['step']} steps in {summary['seconds']:.0f}s ({summary['images_per_s']:.0f} img/s)")
-    if workers > 1:  # equal on all ranks when the gradient all-reduce kept them in step
-        print(f"mindgan: rank {parallel.rank()} of {workers} weights sha256 {parallel.fingerprint(trainer.state)}")
-    print(f"mindgan: output in {out}; generate with: python -m mindgan.generate --ckpt {summary['checkpoint']}")
-    return 0
-
+from .cli.train import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -459,14 +459,14 @@ def inference_cells(spec):
 
 
 EVALUATE = '''
-from mindgan.evaluate import evaluate, parse_eval_args
+from mindgan.metrics.evaluation import evaluate
 from mindgan.metrics.report import judge_for, table
 
 
 def evaluation(ckpt, gan):
     """`python -m mindgan.evaluate --ckpt CKPT --num EVAL_NUM`, as a dict."""
     judge_for(gan, loc, EVAL_NUM, quiet=True)  # trains and caches the judging net once (quietly)
-    res, _ = evaluate(parse_eval_args(["--ckpt", str(ckpt), "--num", str(EVAL_NUM)]))
+    res, _ = evaluate(ckpt, num=EVAL_NUM)
     res["checkpoint"] = Path(ckpt).name  # no machine paths in the notebook
     (out / "eval").mkdir(exist_ok=True)
     (out / "eval" / "evaluation.json").write_text(json.dumps(res, indent=1))
@@ -770,7 +770,7 @@ The tutorial's last section loads `Generator199.ckpt` and draws 25 new digits fr
 codes between them (spherical interpolation), decoded in a row; in a trained G the digit changes smoothly.
 """,
         inference_code=sub(INFER_PLAIN, N=25, R=5, C=5) + '''
-from mindgan.generate import slerp
+from mindgan.generation import slerp
 
 path = slerp(z[0], z[1], 10)  # 10 codes from z[0] to z[1]
 outputs.grid(net_g(ms.Tensor(path)).asnumpy(), 1, 10, loaded.value_range, min_side=640,

@@ -224,7 +224,7 @@ def test_one_epoch_finite_losses_and_checkpoint_round_trip(tmp_path):
 
     from mindgan.data import Location, pipelines
     from mindgan.api import load_generator
-    from mindgan.generate import generate
+    from mindgan.generation import generate
     from mindgan.training import Trainer
 
     folder = write_mixed(tmp_path / "d" / "c", n=32).parent

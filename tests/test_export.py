@@ -123,7 +123,7 @@ def test_fixed_batch_mindir_runs_any_count(ckpt_of, tmp_path):
     """A --batch 3 file runs 7 images in chunks (the last padded) with the same result."""
     from mindgan import loaders
     from mindgan.api import load_generator
-    from mindgan.generate import generate
+    from mindgan.generation import generate
 
     ckpt = ckpt_of("cgan")
     run_cli("mindgan.export", "--ckpt", ckpt, "--batch", 3, "--out", tmp_path / "b3.mindir", "--device", "CPU")
@@ -138,7 +138,8 @@ def test_operator_without_onnx_mapping_is_named(monkeypatch, tmp_path, capsys):
     """A model with an operator MindSpore 2.10 cannot write to ONNX (Mish): one line naming it."""
     from mindspore import nn
 
-    from mindgan import checkpoint, config, export, models
+    from mindgan import checkpoint, config, exporting, models
+    from mindgan.cli import export as export_cli
     from mindgan.models import GAN, create_model
 
     class MishGenerator(nn.Cell):
@@ -160,11 +161,11 @@ def test_operator_without_onnx_mapping_is_named(monkeypatch, tmp_path, capsys):
     checkpoint.save(gan.generator, ckpt, {"model": "mish", "epoch": 1, "step": 1, "batch_in_epoch": 0, "config": cfg,
                                           "conditional": False})
     with pytest.raises(SystemExit) as exit_:
-        export.main(["--ckpt", str(ckpt), "--format", "ONNX", "--device", "CPU"])
+        export_cli.main(["--ckpt", str(ckpt), "--format", "ONNX", "--device", "CPU"])
     err = capsys.readouterr().err.strip().splitlines()
     assert exit_.value.code == 2 and len(err) == 1 and "operator Mish" in err[0], err
     assert not list(tmp_path.glob("*.onnx*")) and not (REPO / "rank_0").exists()
-    assert export.export(ckpt, "MINDIR").is_file()  # the same model exports to MindIR
+    assert exporting.export(ckpt, "MINDIR").is_file()  # the same model exports to MindIR
 
 
 # --- the tutorials' own code, both directions -----------------------------------------------------------

@@ -39,7 +39,7 @@ def test_cgan_label_draws_the_asked_count(ckpts, tmp_path):
 
 def test_cgan_without_label_gives_a_row_per_digit(ckpts, tmp_path):
     from mindgan.api import load_generator
-    from mindgan.generate import generate, layout
+    from mindgan.generation import generate, layout
 
     gan, meta = load_generator(ckpts["cgan"])
     rows, cols, labels = layout(gan, meta, None, None)
@@ -76,7 +76,7 @@ def test_interpolate_writes_a_strip(ckpts, tmp_path):
 
 def test_interpolate_conditional_walks_once_per_digit(ckpts):
     from mindgan.api import load_generator
-    from mindgan.generate import interpolate, slerp
+    from mindgan.generation import interpolate, slerp
 
     gan, meta = load_generator(ckpts["cgan"])
     images, rows = interpolate(gan, meta, 5, 0, None)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO
-from mindgan import launch
+from mindgan import msrun
 from test_parallel import STEPS, _losses, _train_args, single_worker_losses
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def finish(procs: list[subprocess.Popen], timeout: float) -> list[tuple[int, str
 
 def kill_tree(p: subprocess.Popen) -> None:
     """The launcher and what it started (msrun runs in a session of its own)."""
-    for pid in [*launch._descendants(p.pid), p.pid]:
+    for pid in [*msrun._descendants(p.pid), p.pid]:
         try:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -61,7 +61,7 @@ def run_files(out: Path) -> list[str]:
 
 
 def test_two_nodes_on_loopback_train_as_one_run(tiny_mnist, tmp_path):
-    out, port = tmp_path / "run", launch.free_port()
+    out, port = tmp_path / "run", msrun.free_port()
     args = _train_args(tiny_mnist, out)
     nodes = [start_node(r, port, tmp_path / f"node{r}", args) for r in (0, 1)]
     results = finish(nodes, timeout=240)
@@ -89,7 +89,7 @@ def wait_for(predicate, proc_list, timeout: float, what: str) -> None:
 
 
 def test_a_dead_node_ends_the_other_and_the_run_resumes(tiny_mnist, tmp_path):
-    out, port = tmp_path / "run", launch.free_port()
+    out, port = tmp_path / "run", msrun.free_port()
     args = [*_train_args(tiny_mnist, out, epochs=1000), "--ckpt-every", "1"]
     logs = [tmp_path / "node0", tmp_path / "node1"]
     # A 10 s heartbeat timeout (MindSpore's default is 30 s) keeps the test short.
@@ -97,7 +97,7 @@ def test_a_dead_node_ends_the_other_and_the_run_resumes(tiny_mnist, tmp_path):
     try:
         # Training is under way: rank 0 has finished (and checkpointed) epoch 2.
         wait_for(lambda: "epoch    2/" in _text(logs[0] / "worker_0.log"), nodes, 180, "epoch 2")
-        victim = next((pid for pid, r in launch.worker_ranks(nodes[1].pid).items() if r == "1"), None)
+        victim = next((pid for pid, r in msrun.worker_ranks(nodes[1].pid).items() if r == "1"), None)
         assert victim, "node 1's worker not found"
         os.kill(victim, signal.SIGKILL)
         t0 = time.time()
@@ -116,7 +116,7 @@ def test_a_dead_node_ends_the_other_and_the_run_resumes(tiny_mnist, tmp_path):
                                      r"the last checkpoint with --resume\n", err0), err0
     assert took < 40  # measured 11 s with --node-timeout 10 (36 s with the default 30)
     for p in nodes:  # nothing of either job is left running
-        assert not launch._descendants(p.pid)
+        assert not msrun._descendants(p.pid)
 
     # The newest checkpoint is whole (rank 0 writes it atomically); resume on the two nodes for one
     # more epoch, then on one worker (a different worker count, the same global batch) for another.

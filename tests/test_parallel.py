@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import REPO, quick_cfg, run_cli
-from mindgan import launch, parallel
+from mindgan import msrun, parallel
 from mindgan.data import pipelines, sources
 from mindgan.device import cpu_cores
 from mindgan.errors import MindganError
@@ -77,7 +77,7 @@ def test_batch_rule_errors_are_one_line():
 
 def test_two_cpu_workers_train_as_one_run(tiny_mnist, tmp_path):
     out, logs = tmp_path / "run", tmp_path / "logs"
-    port = launch.free_port()
+    port = msrun.free_port()
     r = run_cli("mindgan.launch", "--workers", "2", "--master-port", port, "--log-dir", logs, "--",
                 *_train_args(tiny_mnist, out), timeout=300)
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
@@ -116,7 +116,7 @@ def test_port_in_use_is_one_line(tmp_path):
 def test_port_of_a_job_that_just_ended_is_not_in_use(tmp_path):
     """A killed scheduler leaves its port in TIME_WAIT; MindSpore's scheduler binds it again, so the
     launcher must not refuse it (rerunning a failed job with --resume on the same port)."""
-    port = launch.free_port()
+    port = msrun.free_port()
     with socket.socket() as srv:
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         srv.bind(("127.0.0.1", port))
@@ -140,12 +140,12 @@ def test_more_workers_than_cores_is_one_line(tmp_path):
 
 
 def _worker_pid(root: int, rank: int) -> int | None:
-    return next((pid for pid, r in launch.worker_ranks(root).items() if r == str(rank)), None)
+    return next((pid for pid, r in msrun.worker_ranks(root).items() if r == str(rank)), None)
 
 
 def test_a_dead_worker_stops_the_job_and_names_its_log(tiny_mnist, tmp_path):
     out, logs = tmp_path / "run", tmp_path / "logs"
-    cmd = [sys.executable, "-m", "mindgan.launch", "--workers", "2", "--master-port", str(launch.free_port()),
+    cmd = [sys.executable, "-m", "mindgan.launch", "--workers", "2", "--master-port", str(msrun.free_port()),
            "--log-dir", str(logs), "--", *_train_args(tiny_mnist, out, epochs=1000)]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=dict(os.environ, PYTHONUNBUFFERED="1"))
@@ -195,7 +195,7 @@ def test_log_dir_that_is_a_file_is_one_line(tmp_path, where):
     afile = tmp_path / "notes.txt"
     afile.write_text("mine")
     log_dir = afile if where == "file" else afile / "logs"
-    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", launch.free_port(), "--log-dir", log_dir,
+    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", msrun.free_port(), "--log-dir", log_dir,
                 "--", "--model", "gan", "--device", "CPU")
     assert r.returncode == 2
     assert re.fullmatch(rf"error: (--log-dir {afile} is a file, not a folder|cannot create --log-dir {log_dir} "
@@ -211,7 +211,7 @@ def test_an_earlier_jobs_logs_are_kept(tmp_path):
     (logs / "worker_0.log").write_text("error: from the earlier job\n")
     (logs / "scheduler.log").write_text("earlier scheduler\n")
     (logs / "mine.txt").write_text("not msrun's")
-    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", launch.free_port(), "--log-dir", logs, "--",
+    r = run_cli("mindgan.launch", "--workers", "1", "--master-port", msrun.free_port(), "--log-dir", logs, "--",
                 "--model", "no_such_model", "--device", "CPU", timeout=120)
     kept = sorted(logs.glob("earlier_*"))
     assert len(kept) == 1 and f"the logs of an earlier job in {logs} were moved to {kept[0]}" in r.stdout

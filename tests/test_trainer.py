@@ -11,7 +11,7 @@ import pytest
 from conftest import quick_cfg
 from mindgan import checkpoint
 from mindgan.api import load_generator
-from mindgan.generate import generate
+from mindgan.generation import generate
 from mindgan.api import build_dataset
 from mindgan.training import Trainer
 

@@ -1,5 +1,6 @@
-"""What `python -m mindgan.generate` may write, and where: the --num cap, the --out check, and
-replacing the images/ of an earlier call (only the files generate wrote)."""
+"""Images from a generator (a checkpoint's GAN or an exported file, see models.Generator): seeded samples,
+interpolation walks, the picture layout, and what `python -m mindgan.generate` may write and where (the
+--num cap, the --out check, replacing the images/ of an earlier call: only the files generate wrote)."""
 from __future__ import annotations
 
 import os
@@ -9,6 +10,8 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MindganError
+from .models import noise, to_unit
+from .outputs import save_individual
 
 MAX_IMAGES = 50_000  # individual PNGs in one call; more is a job for several calls with other --seed
 MANIFEST = ".mindgan-generated"  # in images/: the names the last call wrote there
@@ -89,8 +92,6 @@ def make_out(out: Path) -> Path:
 def replace_images(images: np.ndarray, folder: Path, value_range: str) -> None:
     """Write images/NNNN.png, first removing what the previous call wrote there (listed in the
     manifest), so a smaller --num leaves no stale images; a user's own files are never touched."""
-    from .outputs import save_individual
-
     folder.mkdir(parents=True, exist_ok=True)
     manifest = folder / MANIFEST
     if manifest.is_file():
@@ -102,3 +103,65 @@ def replace_images(images: np.ndarray, folder: Path, value_range: str) -> None:
     tmp.write_text("\n".join(names) + "\n")  # before the images: an interrupted call is cleaned up next time
     os.replace(tmp, manifest)
     save_individual(images, folder, value_range)
+
+
+def generate(gan, num: int, seed: int, labels=None) -> np.ndarray:
+    """num images from seeded noise (and labels), as numpy in the generator's value range."""
+    return gan.sample(noise(gan.latent_shape, num, seed), labels)  # a GAN or an exported (MindIR) generator
+
+
+def check_label(label, meta: dict) -> None:
+    """--label only for conditional models, and only a class the model was trained on."""
+    if label is None:
+        return
+    if not meta.get("conditional"):
+        raise MindganError(f"--label needs a conditional model (e.g. cgan); {meta['model']} is unconditional")
+    classes = meta["config"]["num_classes"]
+    if not 0 <= label < classes:
+        raise MindganError(f"--label {label} is out of range: {meta['model']} knows labels 0 to {classes - 1}")
+
+
+def slerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:
+    """Spherical walk z0 -> z1: Gaussian vectors concentrate near a sphere, and a straight line's middle
+    would leave it (shorter vectors than the generator was trained on)."""
+    a, b = z0.ravel(), z1.ravel()
+    omega = np.arccos(np.clip(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)), -1.0, 1.0))
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if omega < 1e-6:
+        walk = (1 - t) * a + t * b
+    else:
+        walk = (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
+    return walk.reshape((steps, *z0.shape)).astype(np.float32)
+
+
+def layout(gan, meta: dict, num, label) -> tuple[int, int, np.ndarray | None]:
+    """(rows, cols, labels) of the picture: the run's grid by default; a row per class for a
+    conditional model without --label."""
+    cfg = meta["config"]
+    if gan.conditional and label is None:
+        classes = cfg["num_classes"]
+        cols = -(-num // classes) if num else cfg["grid_cols"]
+        return classes, cols, np.repeat(np.arange(classes), cols)
+    if num is None:
+        rows, cols = cfg["grid_rows"], cfg["grid_cols"]
+        num = rows * cols
+    else:
+        cols = int(np.ceil(np.sqrt(num)))
+        rows = int(np.ceil(num / cols))
+    return rows, cols, (np.full(num, label) if gan.conditional else None)
+
+
+def interpolate(gan, meta: dict, steps: int, seed: int, label) -> tuple[np.ndarray, int]:
+    """One walk between two seeded latent vectors; for a conditional model without --label, the same
+    walk once per class (a row each). Returns images and the number of rows."""
+    rng = np.random.default_rng(seed)
+    walk = slerp(*rng.standard_normal((2, *gan.latent_shape)).astype(np.float32), steps)
+    if not gan.conditional:
+        return gan.sample(walk), 1
+    classes = [label] if label is not None else list(range(meta["config"]["num_classes"]))
+    z = np.concatenate([walk] * len(classes))
+    return gan.sample(z, np.repeat(classes, steps)), len(classes)
+
+
+def save_arrays(images: np.ndarray, value_range: str, path: Path) -> None:
+    np.save(path, to_unit(images, value_range))

@@ -1,10 +1,12 @@
-"""Argument groups the command lines share: --model/--config/--data/--device and one flag per recipe key."""
+"""The command lines: one module per `python -m mindgan.X` (mindgan/X.py only forwards here), each parsing
+arguments, calling the library and printing. This file holds the argument groups they share:
+--model/--config/--data/--device and one flag per recipe key."""
 from __future__ import annotations
 
 import argparse
 
-from . import config
-from .device import DEVICES
+from .. import config
+from ..device import DEVICES
 
 
 def add_device_arg(parser: argparse.ArgumentParser) -> None:
