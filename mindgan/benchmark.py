@@ -2,7 +2,6 @@
 benchmarks/compare.py and benchmarks/profile_step.py measure with."""
 from __future__ import annotations
 
-import sys
 import tempfile
 import time
 
@@ -60,13 +59,3 @@ def time_pipeline(dataset, batches: int) -> float:
         if i + 1 >= batches:
             break
     return n / (time.perf_counter() - t0)
-
-
-def peak_memory_mb() -> float:
-    """This process's peak resident memory (Unix only: the resource module does not exist on Windows)."""
-    try:
-        import resource
-    except ImportError:
-        return float("nan")
-    kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kib / 1024 / (1024 if sys.platform == "darwin" else 1)  # Linux reports KiB, macOS bytes

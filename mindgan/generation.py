@@ -12,20 +12,10 @@ import numpy as np
 from .errors import MindganError
 from .models import noise, to_unit
 from .outputs import save_individual
+from .portable import available_memory_bytes
 
 MAX_IMAGES = 50_000  # individual PNGs in one call; more is a job for several calls with other --seed
 MANIFEST = ".mindgan-generated"  # in images/: the names the last call wrote there
-
-
-def _available_bytes() -> int:
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 8 << 30
 
 
 def cap(meta: dict) -> int:
@@ -34,7 +24,7 @@ def cap(meta: dict) -> int:
     cfg = meta["config"]
     pixels = cfg["channels"] * cfg["image_size"] ** 2
     per_image = 4 * (cfg["latent_size"] + 3 * pixels) + pixels
-    budget = min(_available_bytes() // 4, 4 << 30)
+    budget = min(available_memory_bytes() // 4, 4 << 30)
     return max(1, min(MAX_IMAGES, budget // per_image))
 
 
