@@ -1,6 +1,6 @@
 """The one place that chooses CPU, GPU or Ascend and turns MindSpore's failures into one line."""
-import os
 
+from . import portable
 from .env import ONEDNN_DEFAULTED
 from .errors import MindganError
 
@@ -14,10 +14,7 @@ _selected = None
 
 def cpu_cores() -> int:
     """Cores this process may use (a container can have fewer than os.cpu_count())."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
+    return portable.cpu_cores()
 
 
 def _available(name: str) -> bool:

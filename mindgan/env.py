@@ -18,4 +18,7 @@ ONEDNN_DEFAULTED = "ONEDNN_MAX_CPU_ISA" not in os.environ
 def apply() -> None:
     os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
     os.environ.setdefault("GLOG_v", "3")
-    os.environ.setdefault("MS_OM_PATH", os.path.join(os.path.expanduser("~"), ".cache", "mindgan", "mindspore"))
+    if "MS_OM_PATH" not in os.environ:  # mindspore/ in the platform's cache folder (~/.cache/mindgan on Linux)
+        from .portable import cache_dir
+
+        os.environ["MS_OM_PATH"] = str(cache_dir() / "mindspore")

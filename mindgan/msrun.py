@@ -15,10 +15,17 @@ import threading
 import time
 from pathlib import Path
 
+from . import portable
 from .device import cpu_cores
 from .errors import MindganError
 
 DEFAULT_PORT = 8118
+
+
+def require_linux() -> None:
+    """msrun ships with MindSpore on Linux only."""
+    portable.require_linux("data-parallel training (MindSpore's msrun, python -m mindgan.launch)",
+                           "train on one worker with python -m mindgan.train")
 
 
 def train_device(train_args: list[str]) -> str:
@@ -112,6 +119,7 @@ def free_port(addr: str = "127.0.0.1") -> int:
 
 
 def msrun_command(args) -> list[str]:
+    require_linux()
     bindir = Path(sys.executable).parent
     msrun = shutil.which("msrun", path=str(bindir)) or shutil.which("msrun")
     if msrun is None:
@@ -232,10 +240,7 @@ def run_msrun(cmd: list[str], env: dict, log_dir: Path, workers: int) -> tuple[i
                 while proc.poll() is None and time.time() < deadline:
                     time.sleep(0.2)
                 for pid in [*_descendants(proc.pid), proc.pid] if proc.poll() is None else []:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+                    portable.kill(pid)  # SIGKILL; a process already gone is skipped
                 break
     except KeyboardInterrupt:
         proc.send_signal(signal.SIGINT)  # msrun stops all workers on SIGINT

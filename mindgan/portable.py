@@ -11,7 +11,7 @@ unimportable, so a Windows-only break shows on Linux.
   Linux/macOS, msvcrt.locking on Windows); the holder's pid sits beside it so "in use" can name it.
 - stop_signals(): the signals that ask a run to stop: SIGINT, SIGTERM, SIGHUP (a closed terminal; not on
   Windows), SIGBREAK (Ctrl-Break; Windows only).
-- peak_memory_mb(), available_memory_bytes(), kill(pid), link_or_copy(src, dst), require_linux(what).
+- cpu_cores(), peak_memory_mb(), available_memory_bytes(), kill(pid), link_or_copy(src, dst), require_linux(what).
 """
 from __future__ import annotations
 
@@ -76,6 +76,13 @@ def require_linux(what: str, instead: str) -> None:
     """Refuse, in one line, a feature that exists only on Linux (MindSpore's msrun launcher)."""
     if not LINUX:
         raise MindganError(f"{what} runs on Linux only, not on {system_name()}: {instead}")
+
+
+def cpu_cores() -> int:
+    """Cores this process may use: its affinity mask on Linux (a container can have fewer than
+    os.cpu_count()), the machine's count where the OS has no such call (Windows, macOS)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 # --- memory -------------------------------------------------------------------------------------

@@ -6,16 +6,16 @@ and moves the old run aside until the new one has written its first checkpoint (
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
 from pathlib import Path
 
 from .errors import MindganError
+from .portable import FolderLock, LockBusy
 
 # Everything a training run writes into its folder (generate and evaluate write into `generated/`, `eval/`).
 RUN_FILES = {"config.yaml", "fixed_noise.npy", "losses.csv", "loss_curve.png", "metrics.csv", "metrics.png",
-             "progress.gif", "images", "checkpoints", "generated", "eval", ".lock", ".replaced"}
+             "progress.gif", "images", "checkpoints", "generated", "eval", ".lock", ".lock.pid", ".replaced"}
 ASIDE = ".replaced"
 
 
@@ -54,24 +54,18 @@ class RunFolder:
     """Holds the folder's lock while a run writes into it; `with RunFolder(out, overwrite): ...`."""
 
     def __init__(self, out: Path, overwrite: bool = False):
-        self.out, self.overwrite, self._fd, self.aside = Path(out), overwrite, None, None
+        self.out, self.overwrite, self.aside = Path(out), overwrite, None
+        self._lock = FolderLock(self.out / ".lock")  # its holder's pid goes in .lock.pid
 
     def __enter__(self):
-        try:
+        try:  # released by the OS when the process ends, however it ends: a killed run leaves no stale lock
             self.out.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.out / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+            self._lock.acquire()
+        except LockBusy as busy:
+            raise MindganError(f"{self.out} is in use by another training (pid {busy.holder}): wait for it to end, "
+                               f"or choose another --out") from None
         except OSError as err:
             raise MindganError(f"cannot write to output folder {self.out} ({err.strerror}): choose another --out") from None
-        try:  # released by the kernel when the process ends, however it ends: a killed run leaves no stale lock
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(self._fd, 32, 0).decode(errors="replace").strip() or "?"
-            os.close(self._fd)
-            self._fd = None
-            raise MindganError(f"{self.out} is in use by another training (pid {holder}): wait for it to end, "
-                               f"or choose another --out") from None
-        os.ftruncate(self._fd, 0)
-        os.pwrite(self._fd, str(os.getpid()).encode(), 0)
         if self.overwrite and holds_run(self.out):
             self._move_aside()
         return self
@@ -83,7 +77,7 @@ class RunFolder:
             shutil.rmtree(aside)  # an earlier replaced run whose successor never checkpointed
         aside.mkdir()
         for p in self.out.iterdir():
-            if p.name in RUN_FILES and p.name not in (".lock", ASIDE):
+            if p.name in RUN_FILES and p.name not in (".lock", ".lock.pid", ASIDE):
                 os.replace(p, aside / p.name)
         self.aside = aside
         print(f"mindgan: --overwrite: the old run is kept in {aside} until the new run's first checkpoint")
@@ -97,14 +91,11 @@ class RunFolder:
     def __exit__(self, exc_type, exc, tb):
         if self.aside is not None:  # the new run failed before its first checkpoint: put the old one back
             for p in self.out.iterdir():
-                if p.name in RUN_FILES and p.name not in (".lock", ASIDE):
+                if p.name in RUN_FILES and p.name not in (".lock", ".lock.pid", ASIDE):
                     shutil.rmtree(p) if p.is_dir() else p.unlink()
             for p in self.aside.iterdir():
                 os.replace(p, self.out / p.name)
             self.aside.rmdir()
             print(f"mindgan: the new run stopped before its first checkpoint; the old run in {self.out} is restored")
-        if self._fd is not None:
-            (self.out / ".lock").unlink(missing_ok=True)  # still held: nobody else can be using it
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
+        self._lock.release()  # removes .lock and .lock.pid
         return False

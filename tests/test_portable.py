@@ -29,6 +29,29 @@ def _sources():
     return sorted((REPO / "mindgan").rglob("*.py"))
 
 
+def test_no_posix_only_module_or_name_outside_portable():
+    """Only mindgan/portable.py may touch a POSIX-only module (inside a function, with a fallback) or name
+    an os/signal attribute Windows lacks; everything else asks portable."""
+    found = []
+    for path in _sources():
+        rel = path.relative_to(REPO)
+        tree = ast.parse(path.read_text(), str(rel))
+        for node in ast.walk(tree):
+            names = [a.name.split(".")[0] for a in node.names] if isinstance(node, ast.Import) else \
+                [(node.module or "").split(".")[0]] if isinstance(node, ast.ImportFrom) and not node.level else []
+            for name in names:
+                if name in POSIX_ONLY and rel.name != "portable.py":
+                    found.append(f"{rel}:{node.lineno} imports {name}")
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) \
+                    and node.attr in NOT_ON_WINDOWS.get(node.value.id, ()) and rel.name != "portable.py":
+                found.append(f"{rel}:{node.lineno} uses {node.value.id}.{node.attr}")
+        if rel.name == "portable.py":  # its own POSIX imports sit inside functions, never at module level
+            found += [f"{rel}:{n.lineno} imports at module level" for n in tree.body
+                      if isinstance(n, (ast.Import, ast.ImportFrom))
+                      and any(a.name.split(".")[0] in POSIX_ONLY for a in n.names)]
+    assert not found, "POSIX-only uses outside mindgan/portable.py (use its helpers):\n" + "\n".join(found)
+
+
 def test_cache_dir_follows_the_platform(monkeypatch, tmp_path):
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
@@ -113,6 +136,19 @@ def test_require_linux_refuses_in_one_line_elsewhere(monkeypatch):
         portable.require_linux("msrun", "train on one worker")
 
 
+def test_launch_refuses_off_linux_in_one_line(monkeypatch, capsys):
+    from mindgan.cli import launch
+
+    monkeypatch.setattr(portable, "LINUX", False)
+    monkeypatch.setattr(portable, "MACOS", True)
+    with pytest.raises(SystemExit) as exit_:
+        launch.main(["--workers", "2", "--dry-run", "--", "--model", "gan"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == ("error: data-parallel training (MindSpore's msrun, python -m mindgan.launch) "
+                                       "runs on Linux only, not on macOS: train on one worker with python -m "
+                                       "mindgan.train\n")
+
+
 def test_link_or_copy_falls_back_to_a_copy(tmp_path, monkeypatch):
     src = tmp_path / "a.png"
     src.write_bytes(b"png")
@@ -131,3 +167,47 @@ def test_link_or_copy_falls_back_to_a_copy(tmp_path, monkeypatch):
 def test_memory_figures():
     assert portable.peak_memory_mb() > 1
     assert portable.available_memory_bytes() > 0
+
+
+CHILD = textwrap.dedent("""
+    import importlib, json, os, pkgutil, sys
+    from pathlib import Path
+    import numpy as np
+    assert os.environ.get("MINDGAN_WINDOWS_LIKE") == "1", "tests/windows_like/sitecustomize.py did not run"
+    import mindgan
+    modules = []
+    for info in pkgutil.walk_packages(mindgan.__path__, "mindgan."):
+        if not info.name.endswith("__main__"):
+            importlib.import_module(info.name)
+            modules.append(info.name)
+    from mindgan import api, portable
+    from mindgan.data import idx
+    out, data = Path(sys.argv[1]), Path(sys.argv[2])
+    rng = np.random.default_rng(0)
+    images, labels = rng.integers(0, 256, (40, 28, 28)).astype(np.uint8), rng.integers(0, 10, 40).astype(np.uint8)
+    idx.write_split(data, "train", images[:32], labels[:32])
+    idx.write_split(data, "test", images[32:], labels[32:])
+    summary = api.train("gan", out, data=str(data), epochs=1, max_steps=1, batch_size=8, grid_rows=2,
+                        grid_cols=2, progress=False, device="CPU")
+    print("RESULT " + json.dumps({"modules": modules, "step": summary["step"],
+                                  "signals": [s.name for s in portable.stop_signals()],
+                                  "peak_mb": portable.peak_memory_mb()}))
+    """)
+
+
+@pytest.mark.slow
+def test_every_module_imports_and_trains_without_posix_only_modules(tmp_path):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(WINDOWS_LIKE), str(REPO)]), PYTHONUNBUFFERED="1")
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "run"), str(tmp_path / "digits")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    result = json.loads(proc.stdout.split("RESULT ", 1)[1])
+    expected = {f"mindgan.{p.relative_to(REPO / 'mindgan').with_suffix('').as_posix().replace('/', '.')}"
+                for p in _sources() if p.name not in ("__init__.py", "__main__.py")}
+    assert expected <= set(result["modules"])
+    assert result["step"] == 1
+    assert "SIGHUP" not in result["signals"] and {"SIGINT", "SIGTERM"} <= set(result["signals"])
+    assert result["peak_mb"] and result["peak_mb"] > 1  # from psutil: resource is refused
+    assert list((tmp_path / "run" / "checkpoints").glob("*.ckpt"))
+    assert not (tmp_path / "run" / ".lock").exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .. import msrun
 from ..errors import MindganError, cli_entry
 from ..msrun import (DEFAULT_PORT, check_log_dir, check_master_addr, check_port, check_workers, failed_worker,
                      msrun_command, run_msrun, set_aside_old_logs, timed_out_rank, train_device, worker_env)
@@ -41,6 +42,7 @@ def parse_args(argv=None):
 @cli_entry
 def main(argv=None):
     args = parse_args(argv)
+    msrun.require_linux()  # before any check that would only matter on Linux
     if not args.args:
         raise MindganError("nothing to run: give the training arguments after --, e.g. -- --model gan --epochs 5")
     check_workers(args.workers, args.nodes, args.node_rank, train_device(args.args))

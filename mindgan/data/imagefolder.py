@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import portable
 from ..errors import MindganError
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
@@ -222,7 +223,7 @@ def scan(root: Path, image_size: int) -> Scan:
 
 
 def _view(result: Scan, cache: Path) -> Path:
-    """A folder of symbolic links to the good images under one class folder, rebuilt atomically."""
+    """A folder of symbolic links (copies where the OS refuses links) to the good images under one class folder, rebuilt atomically."""
     from .sources import writable
 
     key = hashlib.sha256(str(result.root.resolve()).encode()).hexdigest()[:16]
@@ -232,7 +233,7 @@ def _view(result: Scan, cache: Path) -> Path:
     cls = tmp / "images"
     cls.mkdir()
     for i, path in enumerate(result.good):
-        (cls / f"{i:07d}{path.suffix.lower()}").symlink_to(path.resolve())
+        portable.link_or_copy(path.resolve(), cls / f"{i:07d}{path.suffix.lower()}")  # a copy where links are refused
     shutil.rmtree(dest, ignore_errors=True)
     os.replace(tmp, dest)
     return dest

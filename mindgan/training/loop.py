@@ -15,11 +15,11 @@ from pathlib import Path
 import mindspore as ms
 import numpy as np
 
-from .. import __version__, checkpoint, parallel
+from .. import __version__, checkpoint, parallel, portable
 from ..errors import MindganError
 from ..hooks import default_hooks
 from ..models import create_model
-from .schedule import create_schedule
+from .schedule import Schedule
 from .state import TrainState, fixed_inputs
 
 
@@ -30,7 +30,7 @@ class Trainer:
         self.gan = gan or create_model(cfg)
         self.main, self.global_batch = parallel.is_main(), parallel.global_batch(cfg)
         self.state = TrainState(cfg, self.gan, parallel.lr_scale(cfg))
-        self.schedule = create_schedule(cfg, self.gan, self.state)
+        self.schedule = Schedule(cfg, self.gan, self.state)
         self.checkpoints = checkpoint.CheckpointManager(self.out / "checkpoints", cfg["keep_checkpoint_max"])
         self.hooks = default_hooks(cfg) if hooks is None else list(hooks)
         self.fixed_noise, self.fixed_labels = fixed_inputs(cfg, self.gan)
@@ -92,8 +92,9 @@ class Trainer:
             return self._summary(stopped=False, done_already=True)
         # One worker stops cleanly on a signal; several would stop at different steps and hang in the
         # gradient all-reduce, so under msrun a signal ends the job (resume from the last checkpoint).
+        # The stop signals are those this OS has: Ctrl-C, SIGTERM, SIGHUP (not on Windows), Ctrl-Break (Windows).
         old = {} if parallel.group_size() > 1 else {s: signal.signal(s, self._on_signal)
-                                                    for s in (signal.SIGINT, signal.SIGTERM)}
+                                                    for s in portable.stop_signals()}
         self.gan.generator.set_train(True)
         self.gan.discriminator.set_train(True)
         t_run, step0 = time.time(), state.step
