@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 
 from . import checkpoint, config, parallel, runfolder
+from .data import pipelines, sources
 from .errors import MindganError
 from .loaders import load_generator  # noqa: F401  (part of the API)
 from .models import GAN, get_model
@@ -32,8 +33,6 @@ def build_dataset(cfg: dict, gan: GAN, split: str = "train", seed_offset: int = 
     `loc` skips resolving (and re-announcing) the data source; `seed_offset` varies shuffle and noise.
     `shard` (shard_id, num_shards): this worker's share and batch; "auto" = the msrun job's, None = all.
     """
-    from .data import pipelines, sources
-
     shard = parallel.shard() if shard == "auto" else shard
     shard_id, num_shards = shard or (None, None)
     batch = parallel.local_batch(cfg, num_shards or 1)
@@ -97,8 +96,9 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
 
         devices.setup(device, cfg["threads"])
         parallel.init()  # under msrun: join the job (rank, group size); nothing otherwise
+    loc = sources.resolve(cfg["data"], get_model(cfg["model"]).data)  # the model's data kinds, before it is built
     trainer = Trainer(cfg, out, progress=progress, hooks=hooks)
-    _, loc = build_dataset(cfg, trainer.gan)  # checks the data before any folder is made
+    build_dataset(cfg, trainer.gan, loc=loc)  # checks the data against the nets before any folder is made
     if cfg["eval_every"] > 0 and hooks is None:
         from .hooks import Metrics
         from .metrics.report import training_hook

@@ -6,10 +6,13 @@ import copy
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
 from .errors import MindganError
+from .models import check_config, get_model
+from .registry import LOSSES, SCHEDULES
 
 _HERE = Path(__file__).resolve().parent
 # The recipes: inside the package when installed (package data mindgan/configs), else a checkout's configs/
@@ -24,7 +27,7 @@ class Key:
     help: str
     min: float | None = None
     max: float | None = None
-    choices: tuple | None = None
+    choices: tuple | Callable[[], tuple] | None = None  # a callable: a registry's names, read when checked
 
 
 SCHEMA: dict[str, Key] = {
@@ -42,9 +45,11 @@ SCHEMA: dict[str, Key] = {
     "lr_d": Key(float, 2e-4, "discriminator Adam learning rate", 0.0, 10.0),
     "beta1": Key(float, 0.5, "Adam beta1", 0.0, 0.999999),
     "beta2": Key(float, 0.999, "Adam beta2", 0.0, 0.999999),
-    "loss": Key(str, "bce", "adversarial loss: bce (with a Sigmoid discriminator) or wgan_gp", choices=("bce", "wgan_gp")),
-    "schedule": Key(str, "d_then_g", "update order: d_then_g (D on G(z), then G; the MLP GAN tutorials) or g_then_d "
-                    "(G first, then D on the images G just made; the DCGAN tutorial)", choices=("d_then_g", "g_then_d")),
+    "loss": Key(str, "bce", "adversarial loss, a registered one that fits the model's discriminator (bce for a "
+                "Sigmoid D; wgan_gp, lsgan, hinge for a critic; --list-models says each model's)", choices=LOSSES.names),
+    "schedule": Key(str, "d_then_g", "update order, a registered one: d_then_g (D on G(z), then G; the MLP GAN "
+                    "tutorials) or g_then_d (G first, then D on the images G just made; the DCGAN tutorial)",
+                    choices=SCHEDULES.names),
     "d_loss_scale": Key(float, 1.0, "factor on the discriminator's real+fake loss (the DCGAN tutorial uses 0.5)", 0.0, 100.0),
     "real_label": Key(float, 1.0, "D's target for real images (bce); 0.9 is one-sided label smoothing, which keeps D "
                       "from growing over-confident", 0.5, 1.0),
@@ -91,8 +96,9 @@ def _check_type(key: str, value, source: str):
     if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
         raise MindganError(f"{source}: key {key!r} must be {typ.__name__}, got {type(value).__name__} "
                            f"({value!r})")
-    if spec.choices is not None and value not in spec.choices:
-        raise MindganError(f"{source}: key {key!r} must be one of {', '.join(map(str, spec.choices))}, got {value!r}")
+    choices = spec.choices() if callable(spec.choices) else spec.choices
+    if choices is not None and value not in choices:
+        raise MindganError(f"{source}: key {key!r} must be one of {', '.join(map(str, choices))}, got {value!r}")
     if typ is float and not math.isfinite(value):
         raise MindganError(f"{source}: key {key!r} must be a finite number, got {value!r}")
     if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
@@ -126,8 +132,6 @@ def read_yaml(path: Path) -> dict:
 
 def recipe_path(model: str) -> Path:
     """The default recipe of a model: configs/<model>_*.yaml named in the registry."""
-    from .models import get_model
-
     return CONFIG_DIR / get_model(model).recipe
 
 
@@ -147,12 +151,11 @@ def load(model: str | None = None, path: str | Path | None = None, overrides: di
 
 
 def check(cfg: dict) -> None:
-    """What no single key can say: the model's contract, and sizes that must fit together."""
-    from .models import check_config
-
+    """What no single key can say: the model's contract, the schedule's limits, sizes that must fit together."""
     if cfg["lr_g"] <= 0 or cfg["lr_d"] <= 0:
         raise MindganError(f"learning rates must be above 0 (lr_g {cfg['lr_g']}, lr_d {cfg['lr_d']})")
     check_config(cfg)
+    SCHEDULES.get(cfg["schedule"]).check(cfg)
 
 
 def add_override_args(parser: argparse.ArgumentParser) -> None:

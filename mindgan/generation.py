@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import MindganError
-from .models import noise, to_unit
+from .models import Generator, to_unit
 from .outputs import save_individual
 from .portable import available_memory_bytes
 
@@ -95,9 +95,10 @@ def replace_images(images: np.ndarray, folder: Path, value_range: str) -> None:
     save_individual(images, folder, value_range)
 
 
-def generate(gan, num: int, seed: int, labels=None) -> np.ndarray:
-    """num images from seeded noise (and labels), as numpy in the generator's value range."""
-    return gan.sample(noise(gan.latent_shape, num, seed), labels)  # a GAN or an exported (MindIR) generator
+def generate(gan: Generator, num: int, seed: int, labels=None) -> np.ndarray:
+    """num images from seeded noise (and labels), as numpy in the generator's value range; `gan` is any
+    models.Generator (a checkpoint's GAN, an exported MindIR file)."""
+    return gan.sample(gan.noise(num, seed), labels)
 
 
 def check_label(label, meta: dict) -> None:

@@ -1,9 +1,9 @@
 """Where a generator comes from: a mindgan checkpoint, a checkpoint written by the MindSpore tutorials'
 own code (no .json beside it), or a MindIR file written by `python -m mindgan.export`.
 
-Every source gives (gan, meta): `gan` has `latent_shape`, `image_shape`, `value_range`, `conditional`
-and either `generator` (a Cell) or `sample(z, labels)`; `meta` has `model`, `epoch`, `conditional` and
-the recipe under `config`, as a mindgan checkpoint's .json does.
+Every source gives (gan, meta): `gan` is a `models.Generator` (latent_shape, image_shape, value_range,
+conditional, sample(z, labels), noise(num, seed)): a checkpoint's `GAN` or an `ExportedGenerator`;
+`meta` has `model`, `epoch`, `conditional` and the recipe under `config`, as a mindgan checkpoint's .json does.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from mindspore import nn
 
 from . import checkpoint, config
 from .errors import MindganError
-from .models import GAN, create_model
+from .models import GAN, create_model, noise
 
 # How the tutorials' own Generator classes name their parameters, by the path inside mindgan's generator
 # (its "generator." prefix removed). The GAN tutorial calls net_g.update_parameters_name('generator')
@@ -87,7 +87,8 @@ def load_foreign(ckpt: Path, model: str):
 
 
 class ExportedGenerator:
-    """A generator exported to MindIR, run through nn.GraphCell: no network code is built."""
+    """A generator exported to MindIR, run through nn.GraphCell: no network code is built. A models.Generator,
+    as a checkpoint's GAN is: the same noise and labels give the same images."""
 
     def __init__(self, path: Path, meta: dict):
         try:
@@ -101,6 +102,9 @@ class ExportedGenerator:
         self.image_shape = tuple(meta["outputs"][0]["shape"][1:])
         self.value_range = meta["value_range"]
         self.conditional = meta["conditional"]
+
+    def noise(self, num: int, seed: int) -> np.ndarray:
+        return noise(self.latent_shape, num, seed)
 
     def sample(self, z: np.ndarray, labels=None) -> np.ndarray:
         """Images for noise z (and labels); a fixed-batch file runs in chunks, the last one padded."""

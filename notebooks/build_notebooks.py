@@ -339,9 +339,10 @@ print(f"D: {type(D).__name__}, {count(D):,} weights: images -> {tuple(@@DCALL@@.
 def step_cells(spec):
     cells = [md(spec["step_md"]), code(spec["step_code"]), md(spec["step_run_md"]), code(spec["step_run"])]
     cells.append(md("""
-The package's version of this step: the loss, the optimisers, and the schedule that compiles the step (the
+The package's version of this step: the loss, the optimisers, the schedule that compiles the step (the
 same `value_and_grad` calls; the reducers are identities on one device and average gradients across devices
-under data parallel; `k` steps are unrolled into one `jit` graph, which only saves graph launches):
+under data parallel; `k` steps are unrolled into one `jit` graph, which only saves graph launches), and the
+registered order whose `step` calls the two updates:
 """))
     cells += [shown(ref) for ref in spec["step_src"]]
     return cells
@@ -707,7 +708,8 @@ $\\log(1 - D(G(z)))$: the same fixed point, but strong gradients early on, when 
     step_code=STEP_D_THEN_G,
     step_run_md="Two steps on the first two batches of epoch 1, from the initial weights the run starts from:",
     step_run=STEP_RUN,
-    step_src=["mindgan.losses:BCELoss", "mindgan.training.state:make_optimizer", "mindgan.training.schedule:Schedule.__init__"],
+    step_src=["mindgan.losses:BCELoss", "mindgan.training.state:make_optimizer", "mindgan.training.schedule:Schedule.__init__",
+              "mindgan.training.schedule:DThenG"],
     train_md="""
 ## Training
 
@@ -953,6 +955,8 @@ draws z inside the step with `ops.standard_normal`; here z comes from the pipeli
 runs are reproducible.)
 """,
         step_code=STEP_G_THEN_D, step_run=sub(STEP_RUN, YARG=""),
+        step_src=["mindgan.losses:BCELoss", "mindgan.training.state:make_optimizer",
+                  "mindgan.training.schedule:Schedule.__init__", "mindgan.training.schedule:GThenD"],
         grids_md="The tutorial follows `fixed_noise` through the epochs and ends with an animation of it.",
         inference_md="""
 ## Inference
@@ -1230,7 +1234,7 @@ not from an in-graph random op, so a resumed run draws the same ones; the litera
         step_code=STEP_WGAN, step_run=STEP_RUN_WGAN,
         step_run_md="One generator step's worth of batches (n_critic critic steps, the last followed by G's step):",
         step_src=["mindgan.losses:WassersteinGP", "mindgan.training.state:make_optimizer",
-                  "mindgan.training.schedule:Schedule.__init__"],
+                  "mindgan.training.schedule:Schedule.__init__", "mindgan.training.schedule:DThenG"],
         curve_code=CURVE_MEANS + '''    print(f"epoch {e:4d}: mean critic loss {mean[e][0]:8.3f}  generator loss {mean[e][1]:8.3f}")
 ''',
         curves_md="""

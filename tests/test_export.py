@@ -15,6 +15,7 @@ from conftest import REPO, run_cli
 from test_dcgan import write_mixed
 
 from mindgan.models import list_models
+from mindgan.registry import MODELS
 
 # per-model settings that keep a one-step training run to seconds (conv nets at 16x16, thin)
 TINY = {"dcgan": ["--image-size", "16", "--set", "model_args={ngf: 8, ndf: 8}"],
@@ -124,10 +125,12 @@ def test_fixed_batch_mindir_runs_any_count(ckpt_of, tmp_path):
     from mindgan import loaders
     from mindgan.api import load_generator
     from mindgan.generation import generate
+    from mindgan.models import Generator
 
     ckpt = ckpt_of("cgan")
     run_cli("mindgan.export", "--ckpt", ckpt, "--batch", 3, "--out", tmp_path / "b3.mindir", "--device", "CPU")
     fixed, meta = loaders.load_model_file(tmp_path / "b3.mindir")
+    assert isinstance(fixed, Generator) and isinstance(load_generator(ckpt)[0], Generator)  # one protocol
     assert fixed.batch == 3 and meta["inputs"][1]["shape"] == [3]
     labels = np.arange(7) % 10
     np.testing.assert_allclose(generate(fixed, 7, 5, labels), generate(load_generator(ckpt)[0], 7, 5, labels),
@@ -154,7 +157,7 @@ def test_operator_without_onnx_mapping_is_named(monkeypatch, tmp_path, capsys):
         return GAN(MishGenerator(), nn.Dense(16, 1), latent_shape=(8,), image_shape=(1, 4, 4))
 
     hidden = {k: models.Arg("ints", [1]) for k in ("g_hidden", "d_hidden")}  # the borrowed recipe's keys
-    monkeypatch.setitem(models._REGISTRY, "mish", models.ModelSpec("mish", build, "gan_mnist.yaml", "test", args=hidden))
+    monkeypatch.setitem(MODELS.items, "mish", models.ModelSpec("mish", build, "gan_mnist.yaml", "test", args=hidden))
     cfg = config.load(model="mish", overrides={"latent_size": 8, "image_size": 4})
     gan = create_model(cfg)
     ckpt = tmp_path / "mish.ckpt"

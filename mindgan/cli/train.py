@@ -7,6 +7,7 @@ import sys
 from ..errors import cli_entry
 from ..models import get_model
 from ..models import list_models as model_names
+from ..registry import LOSSES, SCHEDULES
 from . import add_run_args, overrides
 
 
@@ -23,11 +24,14 @@ def parse_args(argv=None):
 
 
 def list_models() -> None:
+    """The registered models with their contracts, then the registered losses and schedules."""
     for name in model_names():
         spec = get_model(name)
         args = ", ".join(f"{k}={a.default}" for k, a in spec.args.items()) or "-"
         print(f"{name:9s} {spec.about}\n          recipe {spec.recipe}; loss {'/'.join(spec.losses)}; "
               f"data {'/'.join(spec.data)}; model_args {args}")
+    print("losses:    " + ", ".join(f"{n} (D gives a {LOSSES.get(n).needs})" for n in LOSSES.names()))
+    print("schedules: " + ", ".join(SCHEDULES.names()))
 
 
 @cli_entry

@@ -1,29 +1,34 @@
-"""The model registry: each model says what it is, and `create_model(cfg)` builds one by name.
+"""The models: each says what it is (its contract), and `create_model(cfg)` builds one by name.
 
-Adding a model is one module in this folder (it registers itself with `@register_model`; the registry
-imports every module here) plus one recipe in configs/. What a model registers is its contract:
+Adding a model is one module that registers it with `@register_model` (in this folder, where the registry
+imports every module, or anywhere imported before use) plus one recipe in configs/. What a model
+registers is its contract:
 
 - `conditional`: G(z, labels) and D(x, labels) instead of G(z) and D(x);
 - `value_range`: "tanh" (images in [-1, 1]) or "sigmoid" ([0, 1]);
-- `losses`: the losses its discriminator fits (a Sigmoid D for "bce", an unbounded critic for "wgan_gp");
+- `d_output`: what its discriminator gives, "probability" (it ends in a Sigmoid) or "score" (unbounded);
+  the model trains with every registered loss that needs that (`spec.losses`: bce for a probability;
+  wgan_gp, lsgan, hinge for a score; see losses.py);
 - `data`: the data kinds its networks can read ("mnist": IDX digit files, "images": an image folder);
 - `args`: its `model_args` keys with types, defaults and lower bounds.
 
-A config that breaks the contract is refused by `check_config` with one line, before anything is built.
+A config that breaks the contract is refused by `check_config` with one line, before anything is built;
+`create_model` runs the generator once and refuses networks whose output breaks it (shape, range, labels).
 """
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..errors import MindganError
+from ..registry import LOSSES, MODELS
 
 DATA_KINDS = ("mnist", "images")
-VALUE_RANGES = ("tanh", "sigmoid")
+D_OUTPUTS = ("probability", "score")
+VALUE_LIMITS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+VALUE_RANGES = tuple(VALUE_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,21 @@ class Arg:
         return value
 
 
+@runtime_checkable
+class Generator(Protocol):
+    """What every generator source gives (a checkpoint's GAN, an exported MindIR file: loaders.py), and all
+    that generation, evaluation and export read."""
+
+    latent_shape: tuple  # one noise vector's shape
+    image_shape: tuple  # (C, H, W)
+    value_range: str  # "tanh" or "sigmoid"
+    conditional: bool  # sample needs one label per noise vector
+
+    def sample(self, z, labels=None) -> np.ndarray: ...
+
+    def noise(self, num: int, seed: int) -> np.ndarray: ...
+
+
 @dataclass
 class GAN:
     """A built model: the two nets and how their inputs and outputs look."""
@@ -67,7 +87,7 @@ class GAN:
     def sample(self, z, labels=None) -> np.ndarray:
         """The one way to run the generator: noise (and labels) as numpy in, images as numpy out, in
         eval mode (BatchNorm uses its running statistics); the train/eval mode is restored after."""
-        import mindspore as ms
+        import mindspore as ms  # here, not at the top: the registry and contract stay light for config.py
 
         G = self.generator
         was_training = G.training
@@ -99,9 +119,14 @@ class ModelSpec:
     about: str
     conditional: bool = False
     value_range: str = "tanh"
-    losses: tuple = ("bce",)
+    d_output: str = "probability"
     data: tuple = DATA_KINDS
     args: dict = field(default_factory=dict)  # name -> Arg
+
+    @property
+    def losses(self) -> tuple:
+        """The registered losses that fit this model's discriminator (those that need what it outputs)."""
+        return tuple(n for n in LOSSES.names() if LOSSES.get(n).needs == self.d_output)
 
     def model_args(self, given: dict) -> dict:
         """`given` checked against the declared args, defaults filled in."""
@@ -112,38 +137,33 @@ class ModelSpec:
         return {k: a.check(k, given[k], self.name) if k in given else a.default for k, a in self.args.items()}
 
 
-_REGISTRY: dict[str, ModelSpec] = {}
-
-
 def register_model(name: str, *, recipe: str, about: str, conditional: bool = False, value_range: str = "tanh",
-                   losses: tuple = ("bce",), data: tuple = DATA_KINDS, args: dict | None = None):
+                   d_output: str = "probability", data: tuple = DATA_KINDS, args: dict | None = None):
     """Register `build(cfg, model_args) -> GAN` under `name` with its contract (see the module doc)."""
-    assert value_range in VALUE_RANGES and set(data) <= set(DATA_KINDS), name
+    where = f"register_model({name!r})"
+    if value_range not in VALUE_RANGES:
+        raise MindganError(f"{where}: value_range {value_range!r} is not one of {', '.join(VALUE_RANGES)}")
+    if not set(data) <= set(DATA_KINDS) or not data:
+        raise MindganError(f"{where}: data {tuple(data)!r} must be among {', '.join(DATA_KINDS)}")
+    if d_output not in D_OUTPUTS:
+        raise MindganError(f"{where}: d_output {d_output!r} is not one of {', '.join(D_OUTPUTS)}")
+    if not all(isinstance(a, Arg) for a in (args or {}).values()):
+        raise MindganError(f"{where}: every model_args entry must be an Arg(type, default, min, help)")
 
     def wrap(build):
-        _REGISTRY[name] = ModelSpec(name, build, recipe, about, conditional, value_range, tuple(losses),
-                                    tuple(data), dict(args or {}))
+        MODELS.register(name, ModelSpec(name, build, recipe, about, conditional, value_range, d_output,
+                                        tuple(data), dict(args or {})))
         return build
 
     return wrap
 
 
-def _load_all():
-    for mod in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{mod.name}")
-
-
 def list_models() -> list[str]:
-    _load_all()
-    return sorted(_REGISTRY)
+    return list(MODELS.names())
 
 
 def get_model(name: str) -> ModelSpec:
-    _load_all()
-    if name not in _REGISTRY:
-        raise MindganError(f"unknown model {name!r}; registered models: {', '.join(sorted(_REGISTRY))} "
-                           f"(python -m mindgan.train --list-models)")
-    return _REGISTRY[name]
+    return MODELS.get(name)
 
 
 def check_config(cfg: dict) -> dict:
@@ -151,19 +171,44 @@ def check_config(cfg: dict) -> dict:
     spec = get_model(cfg["model"])
     if cfg["loss"] not in spec.losses:
         raise MindganError(f"model {spec.name} trains with loss {' or '.join(spec.losses)}, not {cfg['loss']!r}: "
-                           f"its discriminator {'ends in a Sigmoid' if 'bce' in spec.losses else 'is a critic'}; "
-                           f"use --loss {spec.losses[0]} or the model's own recipe")
+                           f"its discriminator gives a {spec.d_output} and {cfg['loss']} needs a "
+                           f"{LOSSES.get(cfg['loss']).needs}; "
+                           f"use --loss {' or --loss '.join(spec.losses)}, or the model's own recipe")
     return spec.model_args(cfg["model_args"])
 
 
 def create_model(cfg: dict) -> GAN:
-    """Build the model a config names, with parameter names that cannot clash inside one graph."""
+    """Build the model a config names, with parameter names that cannot clash inside one graph, and check
+    its generator against the contract."""
     spec = get_model(cfg["model"])
     gan = spec.build(cfg, check_config(cfg))
     gan.value_range, gan.conditional = spec.value_range, spec.conditional
     gan.generator.update_parameters_name("generator.")
     gan.discriminator.update_parameters_name("discriminator.")
+    check_generator(gan, spec.name, cfg.get("num_classes", 10))
     return gan
+
+
+def check_generator(gan: GAN, name: str, num_classes: int) -> None:
+    """Run G once (eval mode: BatchNorm's statistics stay as they are) on two seeded noise vectors and refuse
+    an output that breaks the registered contract: its shape, its value range, taking labels or not."""
+    z = noise(gan.latent_shape, 2, 0)
+    labels = np.arange(2) % num_classes
+    try:
+        out = gan.sample(z, labels if gan.conditional else None)
+    except (TypeError, ValueError, RuntimeError) as err:
+        takes = "G(z, labels)" if gan.conditional else "G(z)"
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        raise MindganError(f"model {name}: its generator fails as {takes} (registered conditional="
+                           f"{gan.conditional}; latent_shape {gan.latent_shape}): {first}") from None
+    if tuple(out.shape) != (2, *gan.image_shape):
+        raise MindganError(f"model {name}: its generator gives images of shape {tuple(out.shape[1:])}, but the "
+                           f"GAN says image_shape {tuple(gan.image_shape)}")
+    low, high = VALUE_LIMITS[gan.value_range]
+    if not (np.isfinite(out).all() and out.min() >= low - 1e-5 and out.max() <= high + 1e-5):
+        raise MindganError(f"model {name}: its generator's output spans [{out.min():.3g}, {out.max():.3g}], outside "
+                           f"its registered value_range {gan.value_range!r} [{low:g}, {high:g}]; end G in "
+                           f"{'Tanh' if gan.value_range == 'tanh' else 'Sigmoid'} or register the other range")
 
 
 def to_unit(images: np.ndarray, value_range: str) -> np.ndarray:

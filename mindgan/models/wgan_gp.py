@@ -7,7 +7,7 @@ from . import GAN, register_model
 from .dcgan import WIDTHS, Discriminator, Generator
 
 
-@register_model("wgan_gp", recipe="wgan_gp_mnist.yaml", losses=("wgan_gp",), args=WIDTHS,
+@register_model("wgan_gp", recipe="wgan_gp_mnist.yaml", d_output="score", args=WIDTHS,
                 about="DCGAN-style generator + critic, Wasserstein loss with gradient penalty (WGAN-GP)")
 def build_wgan_gp(cfg: dict, args: dict) -> GAN:
     c, s, nz = cfg["channels"], cfg["image_size"], cfg["latent_size"]

@@ -19,7 +19,7 @@ from .. import __version__, checkpoint, parallel, portable
 from ..errors import MindganError
 from ..hooks import default_hooks
 from ..models import create_model
-from .schedule import Schedule
+from .schedule import create_schedule
 from .state import TrainState, fixed_inputs
 
 
@@ -30,7 +30,7 @@ class Trainer:
         self.gan = gan or create_model(cfg)
         self.main, self.global_batch = parallel.is_main(), parallel.global_batch(cfg)
         self.state = TrainState(cfg, self.gan, parallel.lr_scale(cfg))
-        self.schedule = Schedule(cfg, self.gan, self.state)
+        self.schedule = create_schedule(cfg, self.gan, self.state)
         self.checkpoints = checkpoint.CheckpointManager(self.out / "checkpoints", cfg["keep_checkpoint_max"])
         self.hooks = default_hooks(cfg) if hooks is None else list(hooks)
         self.fixed_noise, self.fixed_labels = fixed_inputs(cfg, self.gan)

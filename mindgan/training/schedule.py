@@ -1,14 +1,23 @@
 """The order of a recipe's updates, compiled: which net steps first, how many critic steps per G step,
-and how many steps one graph call runs.
+and how many steps one graph call runs. Each order is one registered `Schedule` subclass whose `step`
+method calls the named updates `d_step` and `g_step`:
 
-- d_then_g (the MLP GAN, minimal GAN and CGAN tutorials): D learns to tell real from G(z) with G held
-  fixed (stop_gradient), then G learns to fool the updated D on the same z.
-- g_then_d (the DCGAN tutorial): G steps first and returns the images it made; D then learns on those.
-- n_critic > 1 (WGAN-GP): the critic steps every batch, G after every n_critic-th.
+- d_then_g (DThenG; the MLP GAN, minimal GAN and CGAN tutorials): D learns to tell real from G(z) with G
+  held fixed (stop_gradient), then G learns to fool the updated D on the same z.
+- g_then_d (GThenD; the DCGAN tutorial): G steps first and returns the images it made; D then learns on those.
+- n_critic > 1 (WGAN-GP, with d_then_g): the critic steps every batch, G after every n_critic-th.
 
 Each update is `mindspore.value_and_grad` of a loss w.r.t. one optimiser's parameters, followed by that
 optimiser; `k` consecutive steps are unrolled into one `mindspore.jit` graph, which on a CPU halves the
 MLP GAN's time per step (most of it is the cost of launching a graph and waiting for its result).
+
+One graph is compiled per train-G pattern, the tuple saying which of the k unrolled steps train G: with
+n_critic 1 every call has the same pattern (one graph, plus one for an epoch's shorter last call); with
+n_critic 5 and k 8 the pattern shifts with the step, so 5 graphs, plus the epoch tails. Each compiles
+once, on first use (seconds on a CPU), and is cached for the run.
+
+Adding an order is one subclass with `@register_schedule("name")` and a `step` method; a recipe's
+`schedule: name` picks it.
 """
 from __future__ import annotations
 
@@ -19,63 +28,79 @@ from mindspore import ops
 from .. import parallel
 from ..errors import MindganError
 from ..losses import create_loss
+from ..registry import SCHEDULES
 
 NAN = float("nan")
 
 
+def register_schedule(name: str):
+    """Class decorator: register a Schedule subclass under `name`."""
+
+    def wrap(cls):
+        if not (isinstance(cls, type) and issubclass(cls, Schedule)) or cls.step is Schedule.step:
+            raise MindganError(f"schedule {name!r} must be a Schedule subclass with a step method")
+        return SCHEDULES.register(name, cls)
+
+    return wrap
+
+
+def create_schedule(cfg: dict, gan, state) -> "Schedule":
+    return SCHEDULES.get(cfg["schedule"])(cfg, gan, state)
+
+
 class Schedule:
+    """The two updates and the compiled k-step graphs; a subclass orders the updates in `step`."""
+
+    @classmethod
+    def check(cls, cfg: dict) -> None:
+        """Refuse recipe values this order cannot run (called before anything is built)."""
+
     def __init__(self, cfg: dict, gan, state):
-        if cfg["schedule"] == "g_then_d" and cfg["n_critic"] > 1:
-            raise MindganError("schedule g_then_d trains G every step: it takes n_critic 1 (use d_then_g for "
-                               "several critic steps per generator step)")
-        self.order, self.n_critic, self.seed = cfg["schedule"], cfg["n_critic"], cfg["seed"]
+        self.check(cfg)
+        self.n_critic, self.seed = cfg["n_critic"], cfg["seed"]
+        self.gan, self.loss = gan, create_loss(cfg)
+        self.opt_g, self.opt_d, self.ema = state.opt_g, state.opt_d, state.ema
         self._graphs: dict[tuple, object] = {}
-        G, D, loss, opt_g, opt_d, ema = (gan.generator, gan.discriminator, create_loss(cfg), state.opt_g,
-                                         state.opt_d, state.ema)
-
-        def g_apply(z, y):
-            return G(z, y) if gan.conditional else G(z)
-
-        def d_apply(x, y):
-            return D(x, y) if gan.conditional else D(x)
-
-        def d_forward(real, fake, y, u):
-            return loss.d_loss(d_apply, real, ops.stop_gradient(fake), y, u)  # D's step trains D only
-
-        def g_forward(z, y):
-            fake = g_apply(z, y)
-            return loss.g_loss(d_apply, fake, y), fake
-
-        grad_d = ms.value_and_grad(d_forward, None, opt_d.parameters)
-        grad_g = ms.value_and_grad(g_forward, None, opt_g.parameters, has_aux=True)
+        self.grad_d = ms.value_and_grad(self.d_forward, None, self.opt_d.parameters)
+        self.grad_g = ms.value_and_grad(self.g_forward, None, self.opt_g.parameters, has_aux=True)
         # Data parallel: workers' gradients and losses averaged, so every rank applies the same update
         # and logs the same loss. Identities for one worker.
-        reduce_d, reduce_g, loss_mean = parallel.grad_reducer(opt_d), parallel.grad_reducer(opt_g), parallel.loss_mean()
+        self.reduce_d, self.reduce_g = parallel.grad_reducer(self.opt_d), parallel.grad_reducer(self.opt_g)
+        self.loss_mean = parallel.loss_mean()
 
-        def d_step(real, fake, y, u):
-            loss_d, grads = grad_d(real, fake, y, u)
-            opt_d(reduce_d(grads))
-            return loss_mean(loss_d)
+    # --- the networks and the two updates (traced into the graph) -------------------------------------
+    def g_apply(self, z, y):
+        return self.gan.generator(z, y) if self.gan.conditional else self.gan.generator(z)
 
-        def g_step(z, y):
-            (loss_g, fake), grads = grad_g(z, y)
-            opt_g(reduce_g(grads))
-            if ema is not None:
-                ema()
-            return loss_mean(loss_g), fake
+    def d_apply(self, x, y):
+        return self.gan.discriminator(x, y) if self.gan.conditional else self.gan.discriminator(x)
 
-        def step(real, z, y, u, train_g: bool):
-            """One step as the recipe orders it; returns (loss_d, loss_g), loss_g NaN when G rests."""
-            if self.order == "g_then_d":
-                loss_g, fake = g_step(z, y)
-                return d_step(real, fake, y, u), loss_g
-            loss_d = d_step(real, g_apply(z, y), y, u)
-            if not train_g:
-                return loss_d, ops.full_like(loss_d, NAN)
-            return loss_d, g_step(z, y)[0]
+    def d_forward(self, real, fake, y, u):
+        return self.loss.d_loss(self.d_apply, real, ops.stop_gradient(fake), y, u)  # D's step trains D only
 
-        self.step_fn = step
+    def g_forward(self, z, y):
+        fake = self.g_apply(z, y)
+        return self.loss.g_loss(self.d_apply, fake, y), fake
 
+    def d_step(self, real, fake, y, u):
+        """One discriminator update on real and (held fixed) fake images; returns its loss."""
+        loss_d, grads = self.grad_d(real, fake, y, u)
+        self.opt_d(self.reduce_d(grads))
+        return self.loss_mean(loss_d)
+
+    def g_step(self, z, y):
+        """One generator update (and the weights' average, when kept); returns its loss and the images."""
+        (loss_g, fake), grads = self.grad_g(z, y)
+        self.opt_g(self.reduce_g(grads))
+        if self.ema is not None:
+            self.ema()
+        return self.loss_mean(loss_g), fake
+
+    def step(self, real, z, y, u, train_g: bool):
+        """One step as the recipe orders it; returns (loss_d, loss_g), loss_g NaN when G rests."""
+        raise NotImplementedError
+
+    # --- compiling and running k steps ------------------------------------------------------------------
     def trains_g(self, step: int) -> bool:
         """Whether global step `step` (0-based) ends with a generator update."""
         return (step + 1) % self.n_critic == 0
@@ -83,7 +108,7 @@ class Schedule:
     def graph(self, pattern: tuple):
         """The compiled graph for len(pattern) steps; pattern[i] says whether step i trains G."""
         if pattern not in self._graphs:
-            step = self.step_fn
+            step = self.step
 
             def steps(*inputs):  # image, latent, label, uniforms of step 0, then of step 1, ...
                 out = ()
@@ -106,3 +131,29 @@ class Schedule:
             u = np.random.default_rng([self.seed, first_step + i]).random(len(b["label"]), np.float32)
             inputs += [ms.Tensor(b["image"]), ms.Tensor(b["latent_code"]), ms.Tensor(b["label"]), ms.Tensor(u)]
         return [(float(d), float(g), t) for (d, g), t in zip(self.graph(pattern)(*inputs).asnumpy(), pattern)]
+
+
+@register_schedule("d_then_g")
+class DThenG(Schedule):
+    """D on G(z), then (every n_critic-th step) G on the same z."""
+
+    def step(self, real, z, y, u, train_g: bool):
+        loss_d = self.d_step(real, self.g_apply(z, y), y, u)
+        if not train_g:
+            return loss_d, ops.full_like(loss_d, NAN)
+        return loss_d, self.g_step(z, y)[0]
+
+
+@register_schedule("g_then_d")
+class GThenD(Schedule):
+    """G first; D then learns on the images G just made (the DCGAN tutorial's order)."""
+
+    @classmethod
+    def check(cls, cfg: dict) -> None:
+        if cfg["n_critic"] > 1:
+            raise MindganError("schedule g_then_d trains G every step: it takes n_critic 1 (use d_then_g for "
+                               "several critic steps per generator step)")
+
+    def step(self, real, z, y, u, train_g: bool):
+        loss_g, fake = self.g_step(z, y)
+        return self.d_step(real, fake, y, u), loss_g
