@@ -8,12 +8,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 
 import numpy as np
 import yaml
 
-from . import checkpoint, config, parallel, runfolder
+from . import checkpoint, config, parallel, runfolder, writes
 from .data import pipelines, sources
 from .errors import MindganError
 from .loaders import load_generator  # noqa: F401  (part of the API)
@@ -53,6 +54,11 @@ def build_dataset(cfg: dict, gan: GAN, split: str = "train", seed_offset: int = 
 def resume_config(out: Path, overrides: dict) -> dict:
     """The recorded recipe of the run in `out`, with the changes a resume may make (listed when made)."""
     recorded = config.read_yaml(Path(out) / "config.yaml")
+    missing = [k for k in ("model", "batch_size", "image_size", "latent_size", "seed") if k not in recorded]
+    if missing:  # the defaults would stand in for the recorded values, and the guard below would lie
+        raise MindganError(f"--resume: {Path(out) / 'config.yaml'} lacks {', '.join(missing)} (emptied or edited): "
+                           f"restore it; each checkpoint's .json in {Path(out) / 'checkpoints'} records the "
+                           f"run's recipe under 'config'")
     cfg = {**config.defaults(), **recorded}
     changes = {k: v for k, v in config.validate(overrides, "command line").items() if cfg.get(k) != v}
     fixed = sorted(k for k in changes if k not in config.RESUMABLE)
@@ -82,7 +88,10 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
 
     if out is not None:
         runfolder.check_name(Path(out))
-    if out is not None and resume and cfg is None and config_file is None and (Path(out) / "config.yaml").is_file():
+        if _first_rank():
+            runfolder.settle(Path(out))  # a replaced run whose successor was killed early comes back first
+    if out is not None and resume and cfg is None and config_file is None and os.path.lexists(Path(out) / "config.yaml"):
+        runfolder.check(Path(out), resume, overwrite)  # before any file in it is read
         cfg = resume_config(Path(out), {**({"model": model} if model else {}), **overrides})
     elif cfg is None:
         cfg = config.load(model=model, path=config_file, overrides=overrides)
@@ -99,6 +108,8 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     loc = sources.resolve(cfg["data"], get_model(cfg["model"]).data)  # the model's data kinds, before it is built
     trainer = Trainer(cfg, out, progress=progress, hooks=hooks)
     build_dataset(cfg, trainer.gan, loc=loc)  # checks the data against the nets before any folder is made
+    for data in (Path(cfg["data"]), loc.train):
+        writes.out_not_in_data(out, data)
     if cfg["eval_every"] > 0 and hooks is None:
         from .hooks import Metrics
         from .metrics.report import training_hook
@@ -111,8 +122,14 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
             trainer.resume()  # refuses a model mismatch or all-damaged checkpoints before anything is written
         if parallel.is_main():
             print(f"mindgan: training {cfg['model']} with data {loc.source}, output in {out}", flush=True)
-            trainer.on_checkpoint = lambda path: folder.committed()
+            # the replaced run goes once the new one has a whole epoch and its checkpoint
+            trainer.on_checkpoint = lambda path: folder.committed(trainer.state.batch_in_epoch == 0)
             checkpoint.write_atomic(out / "config.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(cfg, sort_keys=False)))
         summary = trainer.fit(lambda epoch: build_dataset(cfg, trainer.gan, seed_offset=epoch, loc=loc)[0])
     summary.update(trainer=trainer, out=out, data=loc.source)
     return summary
+
+
+def _first_rank() -> bool:
+    """Rank 0 of an msrun job (known from msrun's environment before the job is joined), or no job."""
+    return os.environ.get("RANK_ID", "0") in ("0", "")

@@ -13,6 +13,7 @@ import yaml
 from .errors import MindganError
 from .models import check_config, get_model
 from .registry import LOSSES, SCHEDULES
+from .writes import read_text, short
 
 _HERE = Path(__file__).resolve().parent
 # The recipes: inside the package when installed (package data mindgan/configs), else a checkout's configs/
@@ -95,34 +96,59 @@ def _check_type(key: str, value, source: str):
         value = float(value)
     if not isinstance(value, typ) or (typ is int and isinstance(value, bool)):
         raise MindganError(f"{source}: key {key!r} must be {typ.__name__}, got {type(value).__name__} "
-                           f"({value!r})")
+                           f"({short(value)})")
     choices = spec.choices() if callable(spec.choices) else spec.choices
     if choices is not None and value not in choices:
-        raise MindganError(f"{source}: key {key!r} must be one of {', '.join(map(str, choices))}, got {value!r}")
+        raise MindganError(f"{source}: key {key!r} must be one of {', '.join(map(str, choices))}, got {short(value)}")
     if typ is float and not math.isfinite(value):
-        raise MindganError(f"{source}: key {key!r} must be a finite number, got {value!r}")
+        raise MindganError(f"{source}: key {key!r} must be a finite number, got {short(value)}")
     if (spec.min is not None and value < spec.min) or (spec.max is not None and value > spec.max):
-        raise MindganError(f"{source}: key {key!r} must be between {spec.min:g} and {spec.max:g}, got {value!r}")
+        raise MindganError(f"{source}: key {key!r} must be between {spec.min:g} and {spec.max:g}, got {short(value)}")
     return value
 
 
 def validate(raw: dict, source: str) -> dict:
-    unknown = sorted(set(raw) - set(SCHEMA))
+    unknown = sorted(map(str, set(raw) - set(SCHEMA)))
     if unknown:
-        raise MindganError(f"{source}: unknown key(s) {', '.join(unknown)}; valid keys: {', '.join(SCHEMA)}")
+        raise MindganError(f"{source}: unknown key(s) {short(', '.join(unknown))}; valid keys: {', '.join(SCHEMA)}")
     return {k: _check_type(k, v, source) for k, v in raw.items()}
 
 
+class _NoAliases(yaml.SafeLoader):
+    """safe_load without anchors and aliases: a recipe never needs them, and a few lines of nested
+    aliases ("billion laughs") expand to a value of gigabytes."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasError(self.peek_event())
+        return super().compose_node(parent, index)
+
+
+class _AliasError(yaml.YAMLError):
+    def __init__(self, event):
+        super().__init__()
+        self.problem_mark, self.problem = event.start_mark, "YAML aliases (*name) are not allowed in a recipe; write the values out"
+
+
+def safe_load(text: str):
+    """yaml.safe_load, refusing aliases."""
+    return yaml.load(text, Loader=_NoAliases)
+
+
+MAX_RECIPE = 1 << 20  # bytes; a recipe is a few hundred
+
+
 def read_yaml(path: Path) -> dict:
-    if not path.is_file():
-        raise MindganError(f"config file {path} does not exist")
+    text = read_text(path, "config file", MAX_RECIPE)
     try:
-        raw = yaml.safe_load(path.read_text())  # safe_load: a config can never run code
+        raw = safe_load(text)  # safe: a config can never run code
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(err, "problem", None) or "invalid YAML"
-        raise MindganError(f"config file {path} is not valid YAML{where}: {problem}") from None
+        raise MindganError(f"config file {path} is not valid YAML{where}: {short(problem)}") from None
+    except RecursionError:
+        raise MindganError(f"config file {path} is nested too deeply to be a recipe") from None
     if raw is None:
         return {}
     if not isinstance(raw, dict):
@@ -175,10 +201,10 @@ def overrides_from_args(args: argparse.Namespace) -> dict:
     for item in args.cfg_set:
         key, sep, text = item.partition("=")
         if not sep:
-            raise MindganError(f"--set {item!r}: expected KEY=VALUE")
+            raise MindganError(f"--set {short(item)}: expected KEY=VALUE, e.g. --set epochs=5")
         try:
-            value = yaml.safe_load(text)
-        except yaml.YAMLError:
+            value = safe_load(text)
+        except (yaml.YAMLError, RecursionError):
             raise MindganError(f"--set {item!r}: the value is not valid YAML (quote strings, e.g. "
                                f"--set {key}='\"text\"', lists as [1, 2])") from None
         if key.startswith("model_args."):

@@ -10,6 +10,8 @@ def write_atomic(path: Path, write) -> None:
     """write(tmp) then fsync and rename over `path`: a kill leaves the old file or the new, never half."""
     path = Path(path)
     tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+    if os.path.lexists(tmp):
+        os.unlink(tmp)  # a leftover, or a link planted there: write a new file, never through it
     write(tmp)
     with open(tmp, "rb+") as f:
         os.fsync(f.fileno())

@@ -78,7 +78,7 @@ class Metrics(Hook):
 
     def start(self, trainer):
         done = trainer.state.epoch - (1 if trainer.state.batch_in_epoch else 0)
-        outputs.truncate_csv(trainer.out / "metrics.csv", lambda r: int(r["epoch"]) <= done)
+        outputs.truncate_csv(trainer.out / "metrics.csv", lambda r: float(r["epoch"]) <= done)
 
     def epoch_end(self, trainer, epoch, rows, seconds):
         metrics = {}

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from . import writes
+from .errors import MindganError
 from .files import write_atomic
 
 CSV_FIELDS = ["epoch", "step", "loss_d", "loss_g"]
@@ -64,14 +66,31 @@ def save_individual(images: np.ndarray, folder: Path, value_range: str) -> None:
         Image.fromarray(img[..., 0] if img.shape[-1] == 1 else img).save(folder / f"{i:04d}.png")
 
 
-def truncate_csv(path: Path, keep) -> None:
+MAX_CSV = 4 << 30  # bytes: a losses.csv of a billion steps; anything larger is not a run's
+
+
+def read_csv(path: Path, first: list[str], whole: bool = True) -> tuple[list[str], list[dict]]:
+    """A run's CSV (its header must start with `first`) -> (fields, whole rows); a hand-edited,
+    binary or other file is one line naming it."""
+    fix = "; move it out of the run folder (the run starts a new one) or restore it"
+    text = writes.read_text(path, "run file", MAX_CSV, fix)
+    try:
+        reader = csv.DictReader(text.splitlines())
+        fields = list(reader.fieldnames or [])
+        if fields[: len(first)] != first or len(set(fields)) != len(fields):
+            raise MindganError(f"run file {path} has the header {writes.short(','.join(fields), 60)!r}, not "
+                               f"{','.join(first)}{fix}")
+        return fields, [r for r in reader if not whole or _whole(r)]
+    except csv.Error as err:
+        raise MindganError(f"run file {path} is not a CSV file ({writes.short(str(err), 60)}){fix}") from None
+
+
+def truncate_csv(path: Path, keep, first: list[str] | None = None) -> None:
     """Rewrite a CSV keeping the rows for which keep(row) is true (atomically)."""
-    if not path.is_file():
+    if not os.path.lexists(path):
         return
-    with open(path, newline="") as f:
-        reader = csv.DictReader(f)
-        fields, rows = reader.fieldnames, [r for r in reader if _whole(r) and keep(r)]
-    write_csv(path, fields, rows)
+    fields, rows = read_csv(path, first or ["epoch"])
+    write_csv(path, fields, [r for r in rows if keep(r)])
 
 
 def _whole(row: dict) -> bool:
@@ -100,18 +119,18 @@ class LossLog:
         self.path = path
 
     def rows(self) -> list[dict]:
-        if not self.path.is_file():
+        if not os.path.lexists(self.path):
             return []
-        with open(self.path, newline="") as f:
-            return [r for r in csv.DictReader(f) if _whole(r)]
+        return read_csv(self.path, CSV_FIELDS)[1]
 
     def truncate_after(self, step: int) -> None:
         """Keep rows up to and including global step `step` (what the resumed checkpoint has seen)."""
-        truncate_csv(self.path, lambda r: int(r["step"]) <= step)
+        truncate_csv(self.path, lambda r: int(float(r["step"])) <= step, CSV_FIELDS)
 
     def append(self, rows: list[tuple]) -> None:
         new = not self.path.is_file()
-        with open(self.path, "a", newline="") as f:
+        fd = writes.open_nofollow(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        with open(fd, "a", newline="") as f:
             w = csv.writer(f)
             if new:
                 w.writerow(CSV_FIELDS)
@@ -127,16 +146,14 @@ def append_metrics(path: Path, epoch: int, metrics: dict) -> None:
     """
     row = {"epoch": epoch, **{k: f"{v:.6g}" for k, v in metrics.items()}}
     rows, fields = [], ["epoch"]
-    if path.is_file():
-        with open(path, newline="") as f:
-            reader = csv.DictReader(f)
-            fields, rows = list(reader.fieldnames or fields), list(reader)
+    if os.path.lexists(path):
+        fields, rows = read_csv(path, ["epoch"], whole=False)
     new_fields = [k for k in row if k not in fields]
     if new_fields or not path.is_file():
         fields += new_fields
         write_csv(path, fields, rows + [row])
         return
-    with open(path, "a", newline="") as f:
+    with open(writes.open_nofollow(path, os.O_WRONLY | os.O_APPEND), "a", newline="") as f:
         csv.DictWriter(f, fields).writerow(row)
 
 

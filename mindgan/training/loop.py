@@ -8,6 +8,7 @@ shows. Under msrun every rank runs this loop; only rank 0 writes (see mindgan.pa
 from __future__ import annotations
 
 import math
+import os
 import signal
 import time
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import mindspore as ms
 import numpy as np
 
-from .. import __version__, checkpoint, parallel, portable
+from .. import __version__, checkpoint, outputs, parallel, portable, writes
 from ..errors import MindganError
 from ..hooks import default_hooks
 from ..models import create_model
@@ -64,14 +65,18 @@ class Trainer:
         """Restore from the newest complete checkpoint (by epoch and step) and the run's fixed noise."""
         path = self.last_checkpoint = self.checkpoints.restore(self.state, self.cfg["model"])
         noise_file = self.out / "fixed_noise.npy"
-        if noise_file.is_file():
-            self.fixed_noise = np.load(noise_file)
+        if os.path.lexists(noise_file):
+            self.fixed_noise = read_fixed_noise(noise_file, self.fixed_noise)
+        for name, first in (("losses.csv", outputs.CSV_FIELDS), ("metrics.csv", ["epoch"])):
+            if os.path.lexists(self.out / name):  # a hand-edited file is refused before anything is written
+                outputs.read_csv(self.out / name, first)
         print(f"mindgan: resumed from {path} (epoch {self.state.epoch}, step {self.state.step})")
         return path
 
     # --- the loop --------------------------------------------------------------------------------
     def fit(self, data, resume: bool = False) -> dict:
-        """Train until cfg['epochs']; returns a summary. Ctrl-C / SIGTERM save a checkpoint and stop.
+        """Train until cfg['epochs']; returns a summary. Ctrl-C / SIGTERM / SIGHUP (the terminal closed)
+        save a checkpoint and stop.
 
         `data` is a function epoch -> dataset (what `mindgan.train` passes: each epoch's shuffle and noise
         come from its own seed, so a resumed run sees exactly the batches an uninterrupted one would), or
@@ -181,6 +186,21 @@ class Trainer:
         return {"stopped": stopped, "epoch": self.state.epoch, "step": self.state.step,
                 "checkpoint": str(self.last_checkpoint) if self.last_checkpoint else None, "seconds": seconds,
                 "images_per_s": steps * self.global_batch / max(seconds, 1e-9), **extra}
+
+
+def read_fixed_noise(path: Path, expected: np.ndarray) -> np.ndarray:
+    """The run's fixed_noise.npy, checked against the noise this recipe draws (shape, finite floats)."""
+    fix = f"; delete it (the run draws the same noise again from its seed) or restore it"
+    writes.regular_file(path, "run file", 64 * expected.nbytes + 4096, fix)
+    try:
+        noise = np.load(path, allow_pickle=False)  # never unpickle a file found in a folder
+    except (ValueError, OSError, EOFError) as err:
+        raise MindganError(f"run file {path} is not a .npy array ({writes.short(str(err), 60)}){fix}") from None
+    if not isinstance(noise, np.ndarray) or noise.shape != expected.shape or noise.dtype != expected.dtype \
+            or not np.isfinite(noise).all():
+        raise MindganError(f"run file {path} holds {getattr(noise, 'dtype', '?')} {getattr(noise, 'shape', '?')}, "
+                           f"not this run's fixed noise ({expected.dtype} {expected.shape}, finite){fix}")
+    return noise
 
 
 def _chunks(batches, skip: int, k: int):

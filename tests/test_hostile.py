@@ -1,0 +1,294 @@
+"""A hostile but ordinary user: each class of the round-3 reliability issue as tests (what mindgan may
+write and delete, links, unbounded inputs, hand-edited run files). Each test states what must hold:
+a one-line MindganError naming the file, and the user's files byte for byte as they were."""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+import mindgan
+from conftest import REPO
+from mindgan import config, runfolder, writes
+from mindgan.errors import MindganError
+from mindgan.hooks import Hook
+
+QUICK = dict(epochs=2, batch_size=64, grid_rows=2, grid_cols=2, ckpt_every=1, progress=False)
+slow = pytest.mark.slow
+
+
+def snapshot(folder):
+    """Every file (links too) with its content hash: what 'nothing lost' means."""
+    from mindgan.files import sha256
+
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = str(p.relative_to(folder))
+        if p.name == runfolder.LOCK:
+            continue
+        if p.is_symlink():
+            out[rel] = "-> " + os.readlink(p)
+        elif p.is_file():
+            out[rel] = sha256(p)
+    return out
+
+
+@pytest.fixture(scope="module")
+def base_run(tmp_path_factory, tiny_mnist):
+    out = tmp_path_factory.mktemp("hostile") / "base"
+    mindgan.train("gan", out, data=str(tiny_mnist), **QUICK)
+    return out
+
+
+@pytest.fixture
+def run(base_run, tmp_path):
+    out = tmp_path / "run"
+    shutil.copytree(base_run, out, symlinks=True)
+    return out
+
+
+class StopAfter(Hook):
+    """Acts like Ctrl-C after `n` steps (the loop's own signal path: checkpoint, then stop)."""
+
+    def __init__(self, n):
+        self.n = n
+
+    def steps(self, trainer, rows):
+        if trainer.state.step >= self.n:
+            trainer._signal = signal.SIGINT
+
+
+# --- data loss: --overwrite --------------------------------------------------------------------------
+@slow
+def test_overwrite_interrupted_mid_epoch_restores_the_old_run(run, tiny_mnist):
+    """Ctrl-C a few steps into the new run writes a mid-epoch checkpoint: not a reason to drop the old run."""
+    before = snapshot(run)
+    summary = mindgan.train("gan", run, data=str(tiny_mnist), overwrite=True, hooks=[StopAfter(1)],
+                            **{**QUICK, "steps_per_call": 1})
+    assert summary["stopped"]
+    assert snapshot(run) == before and not (run / runfolder.ASIDE).exists()
+
+
+@slow
+def test_overwrite_killed_early_is_restored_by_the_next_command(run, tiny_mnist, capsys):
+    """A SIGKILLed --overwrite leaves the old run in .replaced/: the next --overwrite or --resume brings
+    it back (named in a line) instead of deleting it."""
+    before = snapshot(run)
+    aside = run / runfolder.ASIDE
+    aside.mkdir()
+    for p in list(run.iterdir()):
+        if p.name != runfolder.ASIDE:
+            os.replace(p, aside / p.name)
+    (run / "config.yaml").write_text("model: gan\n")  # what the killed new run had written
+    (run / "losses.csv").write_text("epoch,step,loss_d,loss_g\n")
+    mindgan.train("gan", run, data=str(tiny_mnist), resume=True, **QUICK)  # epoch 2 of 2: nothing to do
+    assert "is restored" in capsys.readouterr().out
+    assert snapshot(run) == before and not aside.exists()
+
+
+@slow
+def test_overwrite_refuses_a_users_file_inside_images(run, tiny_mnist):
+    (run / "images" / "holiday.jpg").write_bytes(b"\xff\xd8 my photo")
+    before = snapshot(run)
+    with pytest.raises(MindganError, match="images/holiday.jpg"):
+        mindgan.train("gan", run, data=str(tiny_mnist), overwrite=True, **QUICK)
+    assert snapshot(run) == before
+
+
+def test_a_folder_of_the_users_with_run_names_is_refused(tmp_path, tiny_mnist):
+    mine = tmp_path / "mine"
+    (mine / "images").mkdir(parents=True)
+    (mine / "images" / "cat.png").write_bytes(b"cat")
+    (mine / "losses.csv").write_text("my,own\n1,2\n")
+    (mine / "progress.gif").write_bytes(b"GIF89a")
+    before = snapshot(mine)
+    with pytest.raises(MindganError, match="not a run folder"):
+        mindgan.train("gan", mine, data=str(tiny_mnist), **QUICK)
+    assert snapshot(mine) == before
+
+
+def test_out_inside_the_data_is_refused(tmp_path):
+    from conftest import digit_images
+    from PIL import Image
+
+    data = tmp_path / "faces"
+    (data / "a").mkdir(parents=True)
+    for i, img in enumerate(digit_images(8)[0]):
+        Image.fromarray(img).save(data / "a" / f"{i}.png")
+    before = snapshot(data)
+    for out in (data, data / "run", data / "a" / "run"):
+        with pytest.raises(MindganError, match="inside the training data"):
+            mindgan.train("dcgan", out, data=str(data), **{**QUICK, "batch_size": 4, "image_size": 16, "channels": 1})
+    assert snapshot(data) == before
+
+
+@slow
+def test_retention_never_prunes_a_checkpoint_the_run_did_not_write(run, tiny_mnist):
+    ck = run / "checkpoints"
+    shutil.copy(ck / "gan_e0001.ckpt", ck / "gan_best.ckpt")
+    shutil.copy(ck / "gan_e0001.json", ck / "gan_best.json")
+    mindgan.train("gan", run, data=str(tiny_mnist), resume=True, **{**QUICK, "epochs": 4, "keep_checkpoint_max": 1})
+    names = sorted(p.name for p in ck.glob("*.ckpt"))
+    assert names == ["gan_best.ckpt", "gan_e0004.ckpt"]
+    assert (ck / "gan_best.json").is_file()
+
+
+# --- writes through links ------------------------------------------------------------------------------
+@slow
+def test_a_lock_that_is_a_link_is_refused_and_its_target_kept(run, tmp_path, tiny_mnist):
+    victim = tmp_path / "precious.txt"
+    victim.write_text("my thesis")
+    (run / ".lock").symlink_to(victim)
+    with pytest.raises(MindganError, match="symbolic link"):
+        mindgan.train("gan", run, data=str(tiny_mnist), resume=True, **{**QUICK, "epochs": 3})
+    assert victim.read_text() == "my thesis"
+
+
+@slow
+@pytest.mark.parametrize("name", ["losses.csv", "fixed_noise.npy", "images", "checkpoints/gan_e0003.ckpt"])
+def test_no_run_file_is_written_through_a_link(run, tmp_path, tiny_mnist, name):
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("mine")
+    target = run / name
+    if target.is_dir():
+        shutil.rmtree(target)
+    elif target.exists():
+        target.unlink()
+    target.symlink_to(victim / ("keep.txt" if "." in name else ""))
+    with pytest.raises(MindganError, match="symbolic link"):
+        mindgan.train("gan", run, data=str(tiny_mnist), resume=True, **{**QUICK, "epochs": 3})
+    assert (victim / "keep.txt").read_text() == "mine" and len(list(victim.iterdir())) == 1
+
+
+# --- unbounded inputs ----------------------------------------------------------------------------------
+def test_yaml_aliases_in_a_recipe_are_refused_quickly(tmp_path):
+    laughs = "model: gan\nmodel_args:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"  {c}: &{c} [*{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}, *{p}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi"))
+    recipe = tmp_path / "laughs.yaml"
+    recipe.write_text(laughs)
+    with pytest.raises(MindganError, match="aliases") as err:
+        config.load(path=recipe)
+    assert len(str(err.value)) < 300
+
+
+def test_a_huge_value_in_a_recipe_gives_a_short_message(tmp_path):
+    recipe = tmp_path / "big.yaml"
+    recipe.write_text("model: gan\nbatch_size: [" + ", ".join(["1"] * 100000) + "]\n")
+    with pytest.raises(MindganError) as err:
+        config.load(path=recipe)
+    assert len(str(err.value)) < 400
+
+
+def test_a_recipe_that_is_a_fifo_is_refused(tmp_path):
+    fifo = tmp_path / "recipe.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(MindganError, match="FIFO"):
+        config.load(path=fifo)
+
+
+@slow
+def test_a_checkpoint_that_is_a_fifo_is_passed_over_on_resume(run, tiny_mnist, capsys):
+    os.mkfifo(run / "checkpoints" / "gan_e0009.ckpt")
+    (run / "checkpoints" / "gan_e0009.json").write_text(
+        (run / "checkpoints" / "gan_e0002.json").read_text())
+    summary = mindgan.train("gan", run, data=str(tiny_mnist), resume=True, **QUICK)  # 2 of 2: nothing to do
+    assert summary.get("done_already") and summary["epoch"] == 2
+
+
+# --- hand-edited run files on --resume: one line naming the file -----------------------------------------
+def _pickled(path):
+    with open(path, "wb") as f:
+        pickle.dump({"x": 1}, f)
+
+
+@pytest.mark.parametrize("name,damage", [
+    ("fixed_noise.npy", _pickled),
+    ("fixed_noise.npy", lambda p: p.write_text("not numbers")),
+    ("fixed_noise.npy", lambda p: np.save(p, np.zeros((3, 7), np.float32))),
+    ("losses.csv", lambda p: p.write_bytes(b"\x00\xff\xfe binary \x80")),
+    ("losses.csv", lambda p: p.write_text("when,what\n1,2\n")),
+    ("config.yaml", lambda p: p.write_text("")),
+])
+@slow
+def test_hand_edited_run_files_are_one_line(run, tiny_mnist, name, damage):
+    damage(run / name)
+    before = snapshot(run)
+    with pytest.raises(MindganError, match=name.replace(".", r"\.")) as err:
+        mindgan.train("gan", run, data=str(tiny_mnist), resume=True, **{**QUICK, "epochs": 3})
+    assert "\n" not in str(err.value) and len(str(err.value)) < 400
+    assert snapshot(run) == before
+
+
+@slow
+@pytest.mark.parametrize("value", [-3, "2", [1], 1.5, True, 10**30])
+def test_a_checkpoint_json_with_a_bad_epoch_is_one_line(run, tiny_mnist, value):
+    for side in (run / "checkpoints").glob("*.json"):
+        meta = json.loads(side.read_text())
+        meta["epoch"] = value
+        side.write_text(json.dumps(meta))
+    with pytest.raises(MindganError, match="epoch must be a whole number") as err:
+        mindgan.train("gan", run, data=str(tiny_mnist), resume=True, **{**QUICK, "epochs": 3})
+    assert "restore" in str(err.value)
+
+
+@slow
+def test_only_the_json_replaced_says_so_not_all_damaged(run, tiny_mnist):
+    for side in (run / "checkpoints").glob("*.json"):
+        side.write_text("[]")
+    with pytest.raises(MindganError) as err:
+        mindgan.train("gan", run, data=str(tiny_mnist), resume=True, **{**QUICK, "epochs": 3})
+    assert "all damaged" not in str(err.value) and ".json" in str(err.value)
+
+
+# --- SIGHUP and a real SIGKILL --------------------------------------------------------------------------
+def _train_cmd(out, data, *extra):
+    return [sys.executable, "-m", "mindgan.train", "--model", "gan", "--data", str(data), "--out", str(out),
+            "--batch-size", "8", "--no-progress", *map(str, extra)]
+
+
+@slow
+def test_sighup_is_handled_like_sigterm(tmp_path, tiny_mnist):
+    out = tmp_path / "run"
+    proc = subprocess.Popen(_train_cmd(out, tiny_mnist, "--epochs", "40", "--ckpt-every", "100"), cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    for line in proc.stdout:
+        if line.startswith("epoch    1/40"):
+            break
+    proc.send_signal(signal.SIGHUP)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "interrupted (SIGHUP)" in stdout
+    assert list((out / "checkpoints").glob("gan_e*.ckpt"))
+
+
+@slow
+def test_a_sigkilled_overwrite_loses_nothing(run, tiny_mnist):
+    before = snapshot(run)
+    proc = subprocess.Popen(_train_cmd(run, tiny_mnist, "--epochs", "40", "--overwrite"), cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    for line in proc.stdout:
+        if "kept in" in line:
+            break
+    time.sleep(1)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert (run / runfolder.ASIDE).is_dir()
+    # a second --overwrite must not delete it: it is restored first, then set aside again
+    again = subprocess.run(_train_cmd(run, tiny_mnist, "--epochs", "1", "--batch-size", "64", "--max-steps", "1",
+                                      "--overwrite", "--ema", "0.5"),
+                           cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "is restored" in again.stdout
+    assert not (run / runfolder.ASIDE).exists() and snapshot(run) != before  # replaced, after a full epoch
