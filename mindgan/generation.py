@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import writes
 from .errors import MindganError
 from .models import Generator, to_unit
 from .outputs import save_individual
@@ -44,13 +45,51 @@ def _existing_ancestor(path: Path) -> Path:
     return path
 
 
-def check_out(out: Path) -> None:
-    """--out must be a folder generate can write in; checked before anything is loaded or created."""
+def owns(out: Path) -> bool:
+    """`<run>/generated`: a folder inside a run mindgan owns, where every file of these names is its own."""
+    from .runfolder import holds_run
+
+    return out.name == "generated" and holds_run(out.parent) and not out.is_symlink()
+
+
+def check_out(out: Path, names=(), force: bool = False) -> None:
+    """--out must be a folder generate can write in, and `names` there files generate wrote (or
+    --force); checked before anything is loaded or created."""
     try:
         _check_out(out)
+        for name in names:
+            writes.may_write(out / name, force, "--out", owns(out))
+        writes.refuse_link(out / "images", "--out: ")
     except OSError as err:  # a name too long for the file system, a loop of links, ...
         raise MindganError(f"--out {str(out)[:80]}...: not usable as a folder ({err.strerror or err}); give "
                            f"another path") from None
+
+
+def check_images(folder: Path, n: int, force: bool = False) -> None:
+    """images/0000.png ... must be absent or written by an earlier call (its manifest lists them)."""
+    if not folder.is_dir() or force or owns(folder.parent):
+        return
+    mine = set(_manifest(folder))
+    for i in range(n):
+        path = folder / f"{i:04d}.png"
+        if os.path.lexists(path) and path.name not in mine:
+            raise MindganError(f"--out: {path} already exists and mindgan did not write it: add --force to "
+                               f"replace it, or choose another --out")
+
+
+def _manifest(folder: Path) -> list[str]:
+    manifest = folder / MANIFEST
+    if not manifest.is_file() or manifest.is_symlink() or manifest.stat().st_size > 1 << 22:
+        return []
+    try:
+        return [n for n in manifest.read_text().split() if "/" not in n and n.endswith(".png")]
+    except (OSError, UnicodeDecodeError):
+        return []
+
+
+def record(out: Path, names) -> None:
+    for name in names:
+        writes.record(out / name)
 
 
 def _check_out(out: Path) -> None:
@@ -83,15 +122,19 @@ def replace_images(images: np.ndarray, folder: Path, value_range: str) -> None:
     """Write images/NNNN.png, first removing what the previous call wrote there (listed in the
     manifest), so a smaller --num leaves no stale images; a user's own files are never touched."""
     folder.mkdir(parents=True, exist_ok=True)
+    writes.refuse_link(folder, "--out: ")
     manifest = folder / MANIFEST
-    if manifest.is_file():
-        for name in manifest.read_text().split():
-            if "/" not in name and name.endswith(".png"):
-                (folder / name).unlink(missing_ok=True)
+    for name in _manifest(folder):
+        if not (folder / name).is_symlink():
+            (folder / name).unlink(missing_ok=True)
     names = [f"{i:04d}.png" for i in range(len(images))]
     tmp = manifest.with_name(MANIFEST + ".tmp")
+    tmp.unlink(missing_ok=True)
     tmp.write_text("\n".join(names) + "\n")  # before the images: an interrupted call is cleaned up next time
     os.replace(tmp, manifest)
+    for name in names:  # a link among them is replaced by a file, never written through
+        if (folder / name).is_symlink():
+            (folder / name).unlink()
     save_individual(images, folder, value_range)
 
 

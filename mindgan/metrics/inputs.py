@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import writes
 from ..errors import MindganError
 from ..models import to_unit  # noqa: F401  (the one value-range helper; imported from here too)
 
@@ -91,11 +92,13 @@ def read_samples(path: str | Path) -> np.ndarray:
         path = path / "samples.npy"
     if path.is_dir():
         return read_folder(path)
+    writes.regular_file(path, "--samples", fix="; give a .npy file or a folder of images")
     if path.suffix != ".npy":
         raise MindganError(f"--samples {path} is a {path.suffix or 'extension-less'} file: give a .npy file "
                            f"or a folder of images")
     try:
         arr = np.load(path, allow_pickle=False)  # never unpickle a file given on the command line
-    except (ValueError, OSError) as err:
-        raise MindganError(f"samples {path} is not a readable .npy array ({str(err).splitlines()[0]})") from None
+    except (ValueError, OSError, EOFError, MemoryError) as err:
+        first = (str(err).splitlines() or [type(err).__name__])[0]
+        raise MindganError(f"samples {path} is not a readable .npy array ({writes.short(first, 80)})") from None
     return as_nchw(arr, f"samples {path}")

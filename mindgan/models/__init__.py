@@ -83,22 +83,21 @@ class GAN:
     image_shape: tuple  # (C, H, W)
     value_range: str = "tanh"
     conditional: bool = False
+    num_classes: int | None = None  # conditional models: labels run from 0 to num_classes - 1
 
     def sample(self, z, labels=None) -> np.ndarray:
         """The one way to run the generator: noise (and labels) as numpy in, images as numpy out, in
         eval mode (BatchNorm uses its running statistics); the train/eval mode is restored after."""
         import mindspore as ms  # here, not at the top: the registry and contract stay light for config.py
 
+        z, labels = check_inputs(z, labels, tuple(self.latent_shape), self.conditional, self.num_classes)
         G = self.generator
         was_training = G.training
         G.set_train(False)
         try:
-            z = ms.Tensor(np.asarray(z, np.float32))
             if self.conditional:
-                if labels is None:
-                    raise MindganError("this model is conditional: give one label per noise vector")
-                return G(z, ms.Tensor(np.asarray(labels, np.int32))).asnumpy()
-            return G(z).asnumpy()
+                return G(ms.Tensor(z), ms.Tensor(labels)).asnumpy()
+            return G(ms.Tensor(z)).asnumpy()
         finally:
             G.set_train(was_training)
 
@@ -106,8 +105,31 @@ class GAN:
         return noise(self.latent_shape, num, seed)
 
 
+def check_inputs(z, labels, latent_shape: tuple, conditional: bool, num_classes: int | None):
+    """z as float32 (N, *latent_shape) and, for a conditional model, N int32 labels in range; else one line."""
+    z = np.asarray(z, np.float32)
+    if z.ndim != 1 + len(latent_shape) or tuple(z.shape[1:]) != latent_shape or len(z) < 1:
+        raise MindganError(f"z has shape {z.shape}; this generator takes (N, {', '.join(map(str, latent_shape))}) "
+                           f"with N >= 1: use gan.noise(N, seed)")
+    if not conditional:
+        return z, None
+    if labels is None:
+        raise MindganError("this model is conditional: give one label per noise vector")
+    raw = np.asarray(labels)
+    if raw.shape != (len(z),) or not (np.issubdtype(raw.dtype, np.integer) or raw.dtype == bool):
+        raise MindganError(f"labels must be {len(z)} whole numbers, one per noise vector; got shape {raw.shape} "
+                           f"of {raw.dtype}")
+    if num_classes is not None and len(raw) and (raw.min() < 0 or raw.max() >= num_classes):
+        raise MindganError(f"labels must lie in 0 to {num_classes - 1}; got {int(raw.min())} to {int(raw.max())}")
+    return z, raw.astype(np.int32)
+
+
 def noise(latent_shape, num: int, seed: int) -> np.ndarray:
     """num standard-normal latent vectors from a seeded generator: the same seed, the same vectors."""
+    if isinstance(num, bool) or not isinstance(num, (int, np.integer)) or num < 0:
+        raise MindganError(f"noise: num must be a whole number >= 0, got {str(num)[:40]}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise MindganError(f"noise: seed must be a whole number >= 0, got {str(seed)[:40]}")
     return np.random.default_rng(seed).standard_normal((num, *latent_shape)).astype(np.float32)
 
 
@@ -183,6 +205,7 @@ def create_model(cfg: dict) -> GAN:
     spec = get_model(cfg["model"])
     gan = spec.build(cfg, check_config(cfg))
     gan.value_range, gan.conditional = spec.value_range, spec.conditional
+    gan.num_classes = cfg["num_classes"] if spec.conditional else None
     gan.generator.update_parameters_name("generator.")
     gan.discriminator.update_parameters_name("discriminator.")
     check_generator(gan, spec.name, cfg.get("num_classes", 10))
