@@ -16,7 +16,7 @@ from pathlib import Path
 import mindspore as ms
 import numpy as np
 
-from . import checkpoint, loaders
+from . import checkpoint, generation, loaders, writes
 from .errors import MindganError
 
 SUFFIX = {"MINDIR": ".mindir", "ONNX": ".onnx", "TUTORIAL": ".ckpt"}
@@ -125,11 +125,19 @@ def _export_graph(gan, name: str, inputs: list, fmt: str, batch: int | None, tmp
     fix_onnx(tmp, inputs)
 
 
-def check_out(out: Path, ckpt: Path) -> None:
-    if out.is_dir():
-        raise MindganError(f"--out {out} is a folder: give a file name, e.g. {out / ('generator' + out.suffix)}")
-    if out.resolve() == ckpt.resolve():
-        raise MindganError(f"--out {out} is the checkpoint itself: give another file name")
+def check_out(out: Path, ckpt: Path, force: bool = False, sidecar: bool = True) -> None:
+    """--out (and its .json) must be new files, or files mindgan wrote (or --force); never a link."""
+    try:
+        if out.is_dir():
+            raise MindganError(f"--out {out} is a folder: give a file name, e.g. {out / ('generator' + out.suffix)}")
+        writes.may_write(out, force, "--out")
+        if sidecar:
+            writes.may_write(Path(str(out) + ".json"), force, "--out's metadata")
+        if out.resolve() == ckpt.resolve():
+            raise MindganError(f"--out {out} is the checkpoint itself: give another file name")
+    except (OSError, RuntimeError) as err:  # a loop of links, a name too long, ...
+        raise MindganError(f"--out {writes.short(str(out))}: not usable as a file name "
+                           f"({getattr(err, 'strerror', None) or err}); give another path") from None
     parent = out.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -140,29 +148,42 @@ def check_out(out: Path, ckpt: Path) -> None:
                            f"place") from None
 
 
-def export(ckpt, fmt: str = "MINDIR", batch: int | None = None, out=None, model: str | None = None) -> Path:
-    """Write the generator of checkpoint `ckpt` as `fmt`; returns the file written (its .json beside it)."""
+MAX_BATCH = 65536  # a fixed batch larger than this is not a deployment size (and 1e8 would need 75 GiB)
+
+
+def export(ckpt, fmt: str = "MINDIR", batch: int | None = None, out=None, model: str | None = None,
+           force: bool = False) -> Path:
+    """Write the generator of checkpoint `ckpt` as `fmt`; returns the file written (its .json beside it).
+    A file at `out` that mindgan did not write is replaced only with force."""
     fmt = fmt.upper()
     if fmt not in SUFFIX:
         raise MindganError(f"--format {fmt}: use one of {', '.join(SUFFIX)}")
-    if batch is not None and batch < 1:
-        raise MindganError("--batch must be at least 1 (leave it out for a MindIR file that takes any batch)")
+    if batch is not None and not 1 <= batch <= MAX_BATCH:
+        raise MindganError(f"--batch must be between 1 and {MAX_BATCH}, got {batch} (leave it out for a MindIR file "
+                           f"that takes any batch)")
+    if out is not None and str(out).endswith(("/", os.sep)):
+        raise MindganError(f"--out {writes.short(str(out))} ends with a slash, so it names a folder: give a file "
+                           f"name, e.g. {writes.short(str(out) + 'generator' + SUFFIX[fmt])}")
     if fmt == "ONNX" and batch is None:
         batch = 1  # MindSpore 2.10 writes the batch into BatchNorm1d's reshapes: ONNX files are fixed-batch
-    ckpt = Path(ckpt)
-    if not ckpt.is_file():
-        raise MindganError(f"checkpoint {ckpt} does not exist")
+    ckpt = writes.regular_file(ckpt, "checkpoint", fix="; give a .ckpt file")
     default = ckpt.with_name(ckpt.stem + ("_tutorial" if fmt == "TUTORIAL" else "") + SUFFIX[fmt])
     out = Path(out) if out else default
-    check_out(out, ckpt)
+    check_out(out, ckpt, force, sidecar=fmt != "TUTORIAL")
     gan, meta = loaders.open_generator(ckpt, model=model)
+    if batch is not None:
+        generation.check_count(batch, meta, "--batch")
     if fmt == "TUTORIAL":
+        writes.record(out)
         write_tutorial_ckpt(gan, meta["model"], out)
         return out
     inputs, outputs = io_spec(gan, meta["config"], batch)
     tmp = _atomic_target(out, SUFFIX[fmt])
+    if os.path.lexists(tmp):
+        os.unlink(tmp)  # a leftover, or a planted link: never written through
     try:
         _export_graph(gan, meta["model"], inputs, fmt, batch, tmp)
+        writes.record(out)
         os.replace(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
@@ -173,6 +194,7 @@ def export(ckpt, fmt: str = "MINDIR", batch: int | None = None, out=None, model:
             "source": {"checkpoint": str(ckpt.resolve()), "sha256": checkpoint.sha256(ckpt)},
             "mindspore": ms.__version__, "config": meta["config"]}
     side = Path(str(out) + ".json")
+    writes.record(side)
     checkpoint.write_atomic(side, lambda t: t.write_text(json.dumps(info, indent=1)))
     return out
 

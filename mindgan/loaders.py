@@ -8,15 +8,16 @@ conditional, sample(z, labels), noise(num, seed)): a checkpoint's `GAN` or an `E
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import mindspore as ms
 import numpy as np
 from mindspore import nn
 
-from . import checkpoint, config
+from . import checkpoint, config, writes
 from .errors import MindganError
-from .models import GAN, create_model, noise
+from .models import GAN, VALUE_RANGES, check_inputs, create_model, noise
 
 # How the tutorials' own Generator classes name their parameters, by the path inside mindgan's generator
 # (its "generator." prefix removed). The GAN tutorial calls net_g.update_parameters_name('generator')
@@ -102,12 +103,32 @@ class ExportedGenerator:
         self.image_shape = tuple(meta["outputs"][0]["shape"][1:])
         self.value_range = meta["value_range"]
         self.conditional = meta["conditional"]
+        self.num_classes = meta["config"]["num_classes"] if self.conditional else None
+        self._probe(path)
+
+    def _probe(self, path: Path) -> None:
+        """Run one batch of zeros: a .json that describes another model is found now, as one line,
+        before generate makes its --out folder."""
+        n = self.batch or 1
+        try:
+            images = self.sample(np.zeros((n, *self.latent_shape), np.float32), np.zeros(n, np.int32))
+        except MindganError:
+            raise
+        except (RuntimeError, ValueError, TypeError, IndexError) as err:
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise MindganError(f"{path} does not take the inputs its {path.name}.json describes "
+                               f"({writes.short(first, 80)}): the .json belongs to another export; export the "
+                               f"model again") from None
+        if tuple(images.shape[1:]) != self.image_shape:
+            raise MindganError(f"{path} makes images of shape {tuple(images.shape[1:])}, its {path.name}.json says "
+                               f"{self.image_shape}: the .json belongs to another export; export the model again")
 
     def noise(self, num: int, seed: int) -> np.ndarray:
         return noise(self.latent_shape, num, seed)
 
     def sample(self, z: np.ndarray, labels=None) -> np.ndarray:
         """Images for noise z (and labels); a fixed-batch file runs in chunks, the last one padded."""
+        z, labels = check_inputs(z, labels, self.latent_shape, self.conditional, self.num_classes)
         n = len(z)
         step = self.batch or n
         out = []
@@ -122,25 +143,55 @@ class ExportedGenerator:
         return np.concatenate(out)
 
 
+def _shape(value, rank_min: int) -> bool:
+    return (isinstance(value, list) and len(value) >= rank_min and (value[0] is None or _count(value[0]))
+            and all(_count(v) for v in value[1:]))
+
+
+def _count(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 65536
+
+
+def _bad_export_field(meta: dict) -> str | None:
+    """What is wrong with an export's metadata (None when it is whole)."""
+    if meta.get("value_range") not in VALUE_RANGES:
+        return f"value_range must be {' or '.join(VALUE_RANGES)}, got {writes.short(meta.get('value_range'), 40)}"
+    if not isinstance(meta.get("conditional"), bool):
+        return f"conditional must be true or false, got {writes.short(meta.get('conditional'), 40)}"
+    ins, outs = meta.get("inputs"), meta.get("outputs")
+    if not (isinstance(ins, list) and len(ins) == 1 + meta["conditional"] and all(isinstance(i, dict) for i in ins)
+            and _shape(ins[0].get("shape"), 2)):
+        return "inputs must list z (and labels for a conditional model) with their shapes"
+    if not (isinstance(outs, list) and outs and isinstance(outs[0], dict) and _shape(outs[0].get("shape"), 4)
+            and outs[0]["shape"][1] in (1, 3)):
+        return "outputs must list images with a shape [batch, channels 1 or 3, height, width]"
+    if not isinstance(meta.get("model"), str) or not isinstance(meta.get("config", {}), dict):
+        return "model must be a name and config a mapping"
+    return None
+
+
 def read_export_meta(path: Path) -> dict:
     side = Path(str(path) + ".json")
-    if not side.is_file():
+    if not os.path.lexists(side):
         raise MindganError(f"{path} has no metadata file {side.name} beside it: give a file written by "
                            f"python -m mindgan.export (its .json must stay next to it)")
+    text = writes.read_text(side, "model file metadata", 4 << 20)
     try:
-        meta = json.loads(side.read_text())
-    except json.JSONDecodeError as err:
-        raise MindganError(f"{side} is not valid JSON ({err}); export the model again") from None
+        meta = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as err:
+        raise MindganError(f"{side} is not valid JSON ({writes.short(str(err), 60)}); export the model again") from None
     if not isinstance(meta, dict) or meta.get("format") != "MINDIR":
         raise MindganError(f"{side} does not describe a MindIR export; generate runs .mindir files "
                            f"(ONNX files run in onnxruntime)")
+    bad = _bad_export_field(meta)
+    if bad:
+        raise MindganError(f"{side}: {bad}; the file was edited or belongs to something else: export the model again")
+    meta["config"] = {**config.defaults(), **config.validate(meta.get("config", {}), str(side))}
     return meta
 
 
 def load_model_file(path) -> tuple[ExportedGenerator, dict]:
-    path = Path(path)
-    if not path.is_file():
-        raise MindganError(f"model file {path} does not exist")
+    path = writes.regular_file(path, "model file", fix="; give a .mindir written by python -m mindgan.export")
     meta = read_export_meta(path)
     return ExportedGenerator(path, meta), meta
 
@@ -149,9 +200,9 @@ def peek_meta(ckpt=None, model_file=None, model=None) -> dict | None:
     """The metadata generate checks --label and --num against, without loading weights (None when it
     needs the networks built: a checkpoint without .json)."""
     if model_file is not None:
-        return read_export_meta(Path(model_file)) if Path(model_file).is_file() else None
-    ckpt = Path(ckpt)
-    if not ckpt.is_file() or (model is not None and not ckpt.with_suffix(".json").is_file()):
+        return read_export_meta(writes.regular_file(model_file, "--model-file"))
+    ckpt = writes.regular_file(ckpt, "--ckpt", fix="; give a .ckpt file")
+    if (model is not None and not ckpt.with_suffix(".json").is_file()):
         return None
     _need_meta(ckpt)
     return checkpoint.read_meta(ckpt)
@@ -178,9 +229,7 @@ def open_generator(ckpt=None, model_file=None, model=None):
 def load_generator(path: str | Path, ema: bool = True) -> tuple[GAN, dict]:
     """The generator a checkpoint was trained with, rebuilt from its metadata and loaded (the averaged
     weights when the run kept an average, unless ema=False), in eval mode. Returns (gan, metadata)."""
-    path = Path(path)
-    if not path.is_file():
-        raise MindganError(f"checkpoint {path} {'is a folder' if path.is_dir() else 'does not exist'}: give a .ckpt file")
+    path = writes.regular_file(path, "checkpoint", fix="; give a .ckpt file")
     meta = checkpoint.read_meta(path)
     params = checkpoint.load_params(path)
     cfg = {**config.defaults(), **config.validate(meta["config"], f"{path.with_suffix('.json')}")}

@@ -28,13 +28,14 @@ RUN_FILES = {"config.yaml", "fixed_noise.npy", "losses.csv", "loss_curve.png", "
 _TMP = r"(\.[\w.-]+\.tmp\.\w+|[\w.-]+\.tmp(\.\w+)?)"
 SUBFOLDER_FILES = {
     "images": re.compile(rf"(epoch_\d+\.png|{_TMP})$"),
-    "checkpoints": re.compile(rf"([\w.-]+\.(ckpt|json)|{re.escape(writes.WRITTEN)}|{_TMP})$"),
+    "checkpoints": re.compile(rf"([\w.-]+\.(ckpt|json|mindir|onnx)|{re.escape(writes.WRITTEN)}|{_TMP})$"),
     "generated": re.compile(rf"(grid\.png|samples\.npy|interpolation\.(png|npy)|images|{re.escape(writes.WRITTEN)}|{_TMP})$"),
     "generated/images": re.compile(r"(\d+\.png|\.mindgan-generated(\.tmp)?)$"),
     "eval": re.compile(rf"([\w.-]+\.(json|png)|{_TMP})$"),
 }
 LOCK = ".lock"
 LOCK_FILES = {LOCK, LOCK + ".pid"}  # the lock and its holder's pid (portable.FolderLock)
+TOP_LEVEL = re.compile(r"evaluation_[\w.-]+\.json$")  # evaluate --ckpt <run>/checkpoints/x.ckpt writes these
 
 
 def holds_run(out: Path) -> bool:
@@ -52,7 +53,7 @@ def foreign(out: Path) -> list[str]:
     """Files in `out` a run did not write (top level and inside its sub-folders), as relative paths."""
     found = []
     for p in sorted(out.iterdir()):
-        if p.name not in RUN_FILES:
+        if p.name not in RUN_FILES and not TOP_LEVEL.match(p.name):
             found.append(p.name)
     for sub, pattern in SUBFOLDER_FILES.items():
         folder = out / sub

@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from .. import device
+from .. import device, files, writes
 from ..data import sources
 from ..errors import MindganError, check_path, cli_entry
 from ..metrics import classifier
@@ -54,7 +54,9 @@ def parse_eval_args(argv):
                    help="data for the judging net and real reference (default: the checkpoint's, or auto; "
                         "for image --samples, an image source or folder)")
     p.add_argument("--real", default=None, help="folder of real images to compare against (image folders)")
-    p.add_argument("--json", default=None, help="where to write the JSON (default: beside the input)")
+    p.add_argument("--json", default=None, help="where to write the JSON (default: a run's folder for a run's "
+                                                "checkpoint, else beside the input)")
+    p.add_argument("--force", action="store_true", help="replace a JSON file there that mindgan did not write")
     add_device_arg(p)
     return p.parse_args(argv)
 
@@ -87,13 +89,15 @@ def run_evaluation(argv) -> int:
                            "or the subcommand train-classifier")
     if args.num < 2:
         raise MindganError("--num must be at least 2")
+    if not 0 <= args.seed < 2**31:
+        raise MindganError(f"--seed must be between 0 and {2**31 - 1}, got {args.seed}")
     for flag, path, kind in (("--ckpt", args.ckpt, "file"), ("--samples", args.samples, "any"),
                              ("--real", args.real, "folder")):
         if path:
             check_path(path, flag, kind)
-    if args.json and Path(args.json).is_dir():
-        raise MindganError(f"--json {args.json} is a folder; give the path of the .json file to write")
-    from ..metrics.evaluation import evaluate  # loads MindSpore: only once the arguments are checked
+    from ..metrics.evaluation import check_json_target, evaluate  # loads MindSpore: once the arguments are checked
+
+    check_json_target(args.ckpt, args.samples, args.json, args.force)
 
     device.setup(args.device)
     t0 = time.time()
@@ -103,7 +107,8 @@ def run_evaluation(argv) -> int:
     print(table(res))
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(res, indent=1))
+        writes.record(out)
+        files.write_atomic(out, lambda tmp: tmp.write_text(json.dumps(res, indent=1)))
     except OSError as err:
         raise MindganError(f"cannot write {out} ({err.strerror}): choose another --json") from None
     print(f"mindgan: evaluation written to {out}")

@@ -26,6 +26,7 @@ def parse_args(argv=None):
                    help="fix the batch size in the file (MINDIR default: any batch; ONNX default: 1, always fixed)")
     p.add_argument("--out", default=None, help="file to write (default: beside the checkpoint, same stem)")
     p.add_argument("--model", default=None, help="for a checkpoint without mindgan's .json: gan or dcgan")
+    p.add_argument("--force", action="store_true", help="replace an --out file that mindgan did not write")
     add_device_arg(p)
     return p.parse_args(argv)
 
@@ -38,7 +39,7 @@ def main(argv=None):
     from ..exporting import export  # loads MindSpore: only once the arguments are checked
 
     device.setup(args.device)
-    out = export(args.ckpt, args.format, args.batch, args.out, args.model)
+    out = export(args.ckpt, args.format, args.batch, args.out, args.model, force=args.force)
     extra = "" if args.format == "TUTORIAL" else f" (metadata in {out.name}.json)"
     print(f"mindgan: wrote {out}{extra}")
     return 0

@@ -28,6 +28,8 @@ def parse_args(argv=None):
     p.add_argument("--steps", type=int, default=10, help="images in the --interpolate strip (default 10)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
     p.add_argument("--out", default=None, help="output folder (default: <run>/generated)")
+    p.add_argument("--force", action="store_true",
+                   help="replace files in --out that mindgan did not write (grid.png, samples.npy, images/NNNN.png)")
     add_device_arg(p)
     return p.parse_args(argv)
 
@@ -39,10 +41,13 @@ def main(argv=None):
         raise MindganError("--num must be at least 1")
     if args.steps < 2:
         raise MindganError("--steps must be at least 2 (the two ends of the walk)")
+    if not 0 <= args.seed < 2**31:
+        raise MindganError(f"--seed must be between 0 and {2**31 - 1}, got {args.seed}")
     src = Path(args.model_file or args.ckpt).resolve()
     run = args.ckpt and src.with_suffix(".json").is_file()  # a mindgan run: <run>/checkpoints/x.ckpt
     out = Path(args.out) if args.out else (src.parent.parent if run else src.parent) / "generated"
-    generation.check_out(out)
+    names = ("interpolation.png", "interpolation.npy") if args.interpolate else ("grid.png", "samples.npy")
+    generation.check_out(out, names, args.force)  # images/NNNN.png once their number is known
 
     def check(meta):
         generation.check_label(args.label, meta)
@@ -55,6 +60,10 @@ def main(argv=None):
     device.setup(args.device)
     gan, meta = loaders.open_generator(args.ckpt, args.model_file, args.model)
     check(meta)
+    if not args.interpolate:
+        rows, cols, labels = generation.layout(gan, meta, args.num, args.label)
+        n = len(labels) if labels is not None else (args.num or rows * cols)
+        generation.check_images(out / "images", n, args.force)
     generation.make_out(out)
     what = meta["model"] + (f" (epoch {meta['epoch']})" if meta.get("epoch") is not None else "") + \
         (f", label {args.label}" if args.label is not None else "")
@@ -62,14 +71,14 @@ def main(argv=None):
         images, rows = generation.interpolate(gan, meta, args.steps, args.seed, args.label)
         outputs.save_image(outputs.grid(images, rows, args.steps, gan.value_range), out / "interpolation.png")
         generation.save_arrays(images, gan.value_range, out / "interpolation.npy")
+        generation.record(out, names)
         print(f"mindgan: {rows} interpolation strip(s) of {args.steps} images from {what} in {out}: "
               f"interpolation.png, interpolation.npy")
         return 0
-    rows, cols, labels = generation.layout(gan, meta, args.num, args.label)
-    n = len(labels) if labels is not None else (args.num or rows * cols)
     images = generation.generate(gan, n, args.seed, labels)
     outputs.save_image(outputs.grid(images, rows, cols, gan.value_range), out / "grid.png")
     generation.replace_images(images, out / "images", gan.value_range)
     generation.save_arrays(images, gan.value_range, out / "samples.npy")
+    generation.record(out, names + ("images",))
     print(f"mindgan: {n} images from {what} in {out}: grid.png ({rows}x{cols}), images/, samples.npy")
     return 0

@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import writes
 from ..data import sources
 from ..errors import MindganError
 from ..generation import generate
 from ..loaders import load_generator
 from ..models import get_model
+from ..runfolder import holds_run
 from . import report
 from .classifier import check_digits
 from .inputs import read_samples, to_unit
@@ -33,7 +35,7 @@ def _folder_key(folder) -> str:
 def evaluate(ckpt=None, samples=None, num: int = 1000, seed: int = 0, live_weights: bool = False, data=None,
              real=None, json=None) -> tuple[dict, Path]:
     """Judge `num` samples of checkpoint `ckpt`, or the images in `samples`; returns (results, where the
-    JSON belongs: `json` or beside the input). `data`: the judging net's data (default: the checkpoint's);
+    JSON belongs: see json_target). `data`: the judging net's data (default: the checkpoint's);
     `real`: a folder of real images to compare against instead."""
     labels, what = None, {}
     if ckpt:
@@ -48,7 +50,6 @@ def evaluate(ckpt=None, samples=None, num: int = 1000, seed: int = 0, live_weigh
             judge = report.judge_for(gan, loc, num)
         images = generate_unit(gan, num, seed, labels)
         what = {"checkpoint": str(ckpt), "model": meta["model"], "epoch": meta.get("epoch"), "weights": meta["weights"]}
-        default_json = Path(ckpt).resolve().parent.parent / f"evaluation_{Path(ckpt).stem}.json"
     else:
         images = read_samples(samples)
         if real:
@@ -64,7 +65,32 @@ def evaluate(ckpt=None, samples=None, num: int = 1000, seed: int = 0, live_weigh
             check_digits(images)  # channel count, before any classifier training
             judge = report.DigitJudge(sources.resolve(data or "auto", "mnist"), max_half=len(images))
         what = {"samples": str(samples)}
-        p = Path(samples)
-        default_json = (p if p.is_dir() else p.parent) / "evaluation.json"
     res = {**what, **judge(images, labels)}
-    return res, Path(json) if json else default_json
+    return res, json_target(ckpt, samples, json)
+
+
+def json_target(ckpt=None, samples=None, json=None) -> Path:
+    """Where the JSON goes: `json`; for a run's checkpoint (<run>/checkpoints/x.ckpt) the run folder's
+    evaluation_x.json; else beside the checkpoint (evaluation_x.json) or the samples (evaluation.json)."""
+    if json:
+        return Path(json)
+    if ckpt:
+        ckpt = Path(ckpt).resolve()
+        run = ckpt.parent.parent if ckpt.parent.name == "checkpoints" and holds_run(ckpt.parent.parent) else None
+        return (run or ckpt.parent) / f"evaluation_{ckpt.stem}.json"
+    p = Path(samples)
+    return (p if p.is_dir() else p.parent) / "evaluation.json"
+
+
+def check_json_target(ckpt=None, samples=None, json=None, force: bool = False) -> Path:
+    """Checked before an evaluation runs (it can take minutes): a folder, a link, or a file mindgan did
+    not write (without force) is refused. Returns the path."""
+    out = json_target(ckpt, samples, json)
+    try:
+        if out.is_dir():
+            raise MindganError(f"--json {out} is a folder; give the path of the .json file to write")
+        writes.may_write(out, force, "--json" if json else "the evaluation file",
+                         owner=not json and holds_run(out.parent))
+    except OSError as err:
+        raise MindganError(f"--json {writes.short(str(out))}: not usable ({err.strerror}); give another path") from None
+    return out
