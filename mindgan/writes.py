@@ -69,10 +69,11 @@ def regular_file(path, what: str, max_bytes: int | None = None, fix: str = "") -
 
 
 def read_text(path, what: str, max_bytes: int, fix: str = "") -> str:
-    """A small text file, after the type and size checks; undecodable bytes are one line."""
+    """A small text file, after the type and size checks; undecodable bytes are one line. UTF-8 whatever the
+    locale says (cp1252 or GBK on Windows), a leading byte-order mark (Notepad writes one) dropped."""
     path = regular_file(path, what, max_bytes, fix)
     try:
-        return path.read_text()
+        return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
         raise MindganError(f"{what} {short(str(path))} is not text (it holds binary bytes){fix}") from None
 

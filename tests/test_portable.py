@@ -174,6 +174,8 @@ CHILD = textwrap.dedent("""
     from pathlib import Path
     import numpy as np
     assert os.environ.get("MINDGAN_WINDOWS_LIKE") == "1", "tests/windows_like/sitecustomize.py did not run"
+    import locale
+    assert locale.getpreferredencoding(False).lower() not in ("utf-8", "utf8")
     import mindgan
     modules = []
     for info in pkgutil.walk_packages(mindgan.__path__, "mindgan."):
@@ -187,8 +189,8 @@ CHILD = textwrap.dedent("""
     images, labels = rng.integers(0, 256, (40, 28, 28)).astype(np.uint8), rng.integers(0, 10, 40).astype(np.uint8)
     idx.write_split(data, "train", images[:32], labels[:32])
     idx.write_split(data, "test", images[32:], labels[32:])
-    summary = api.train("gan", out, data=str(data), epochs=1, max_steps=1, batch_size=8, grid_rows=2,
-                        grid_cols=2, progress=False, device="CPU")
+    summary = api.train(out=out, config_file=sys.argv[3], data=str(data), epochs=1, max_steps=1, batch_size=8,
+                        grid_rows=2, grid_cols=2, progress=False, device="CPU")
     print("RESULT " + json.dumps({"modules": modules, "step": summary["step"],
                                   "signals": [s.name for s in portable.stop_signals()],
                                   "peak_mb": portable.peak_memory_mb()}))
@@ -197,8 +199,13 @@ CHILD = textwrap.dedent("""
 
 @pytest.mark.slow
 def test_every_module_imports_and_trains_without_posix_only_modules(tmp_path):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(WINDOWS_LIKE), str(REPO)]), PYTHONUNBUFFERED="1")
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "run"), str(tmp_path / "digits")],
+    """...and with a locale whose encoding is not UTF-8 (Windows: cp1252, GBK), from a recipe a learner saved
+    in Notepad: Chinese comments after a UTF-8 byte-order mark."""
+    recipe = tmp_path / "my_gan.yaml"
+    recipe.write_bytes("\ufeff# 生成对抗网络 (MLP GAN) on my laptop\nmodel: gan\n".encode("utf-8"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(WINDOWS_LIKE), str(REPO)]), PYTHONUNBUFFERED="1",
+               LC_ALL="C", PYTHONCOERCECLOCALE="0", PYTHONUTF8="0")  # open() without encoding= reads ASCII
+    proc = subprocess.run([sys.executable, "-c", CHILD, str(tmp_path / "run"), str(tmp_path / "digits"), str(recipe)],
                           capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600,
                           stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
