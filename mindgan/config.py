@@ -13,6 +13,7 @@ import yaml
 from .errors import MindganError
 from .models import check_config, get_model
 from .registry import LOSSES, SCHEDULES
+from .training import augment
 from .writes import read_text, short
 
 _HERE = Path(__file__).resolve().parent
@@ -56,6 +57,8 @@ SCHEMA: dict[str, Key] = {
                       "from growing over-confident", 0.5, 1.0),
     "n_critic": Key(int, 1, "discriminator steps per generator step", 1, 100),
     "gp_weight": Key(float, 10.0, "gradient-penalty weight (wgan_gp)", 0.0, 1e6),
+    "diffaugment": Key(str, "", "DiffAugment (Zhao et al. 2020): augment every image D sees, real and fake, in the "
+                       "graph; comma-separated parts of color, translation, cutout ('' = off). Helps small data sets"),
     "ema": Key(float, 0.0, "decay of an exponential moving average of G's weights (0 = off; e.g. 0.999); "
                "generate and evaluate use the average when present", 0.0, 0.999999),
     "grid_rows": Key(int, 5, "rows of the per-epoch fixed-noise grid", 1, 100),
@@ -181,6 +184,7 @@ def check(cfg: dict) -> None:
     if cfg["lr_g"] <= 0 or cfg["lr_d"] <= 0:
         raise MindganError(f"learning rates must be above 0 (lr_g {cfg['lr_g']}, lr_d {cfg['lr_d']})")
     check_config(cfg)
+    augment.parse_policy(cfg["diffaugment"])
     SCHEDULES.get(cfg["schedule"]).check(cfg)
 
 

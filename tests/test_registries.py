@@ -81,11 +81,11 @@ def test_a_schedule_registered_from_a_test_trains(tmp_path):
 
     @register_schedule("d_twice_then_g")
     class DTwiceThenG(Schedule):
-        def step(self, real, z, y, u, train_g):
+        def step(self, real, z, y, u, a, train_g):
             fake = self.g_apply(z, y)
-            self.d_step(real, fake, y, u)
-            loss_d = self.d_step(real, fake, y, u)
-            return loss_d, self.g_step(z, y)[0]
+            self.d_step(real, fake, y, u, a)
+            loss_d = self.d_step(real, fake, y, u, a)
+            return loss_d, self.g_step(z, y, a)[0]
 
     try:
         cfg = quick_cfg(schedule="d_twice_then_g", batch_size=4, steps_per_call=2)

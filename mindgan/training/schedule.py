@@ -29,6 +29,7 @@ from .. import parallel
 from ..errors import MindganError
 from ..losses import create_loss
 from ..registry import SCHEDULES
+from . import augment
 
 NAN = float("nan")
 
@@ -61,6 +62,7 @@ class Schedule:
         self.gan, self.loss = gan, create_loss(cfg)
         self.opt_g, self.opt_d, self.ema = state.opt_g, state.opt_d, state.ema
         self._graphs: dict[tuple, object] = {}
+        self.augment, self.image_size = augment.parse_policy(cfg["diffaugment"]), cfg["image_size"]
         self.grad_d = ms.value_and_grad(self.d_forward, None, self.opt_d.parameters)
         self.grad_g = ms.value_and_grad(self.g_forward, None, self.opt_g.parameters, has_aux=True)
         # Data parallel: workers' gradients and losses averaged, so every rank applies the same update
@@ -75,29 +77,35 @@ class Schedule:
     def d_apply(self, x, y):
         return self.gan.discriminator(x, y) if self.gan.conditional else self.gan.discriminator(x)
 
-    def d_forward(self, real, fake, y, u):
-        return self.loss.d_loss(self.d_apply, real, ops.stop_gradient(fake), y, u)  # D's step trains D only
+    def d_forward(self, real, fake, y, u, a):
+        fake = ops.stop_gradient(fake)  # D's step trains D only
+        if a is not None:  # DiffAugment: D sees real and fake images through the same kind of augmentation
+            real, fake = augment.apply(real, a[0]), augment.apply(fake, a[1])
+        return self.loss.d_loss(self.d_apply, real, fake, y, u)
 
-    def g_forward(self, z, y):
+    def g_forward(self, z, y, a):
         fake = self.g_apply(z, y)
-        return self.loss.g_loss(self.d_apply, fake, y), fake
+        seen = fake if a is None else augment.apply(fake, a[2])  # G is judged through the augmentation too
+        return self.loss.g_loss(self.d_apply, seen, y), fake
 
-    def d_step(self, real, fake, y, u):
-        """One discriminator update on real and (held fixed) fake images; returns its loss."""
-        loss_d, grads = self.grad_d(real, fake, y, u)
+    def d_step(self, real, fake, y, u, a=None):
+        """One discriminator update on real and (held fixed) fake images; returns its loss. `a`: the
+        step's DiffAugment numbers (augment.draw), None when the recipe does not augment."""
+        loss_d, grads = self.grad_d(real, fake, y, u, a)
         self.opt_d(self.reduce_d(grads))
         return self.loss_mean(loss_d)
 
-    def g_step(self, z, y):
+    def g_step(self, z, y, a=None):
         """One generator update (and the weights' average, when kept); returns its loss and the images."""
-        (loss_g, fake), grads = self.grad_g(z, y)
+        (loss_g, fake), grads = self.grad_g(z, y, a)
         self.opt_g(self.reduce_g(grads))
         if self.ema is not None:
             self.ema()
         return self.loss_mean(loss_g), fake
 
-    def step(self, real, z, y, u, train_g: bool):
-        """One step as the recipe orders it; returns (loss_d, loss_g), loss_g NaN when G rests."""
+    def step(self, real, z, y, u, a, train_g: bool):
+        """One step as the recipe orders it; returns (loss_d, loss_g), loss_g NaN when G rests. Pass `a`
+        (the DiffAugment numbers, or None) on to d_step and g_step."""
         raise NotImplementedError
 
     # --- compiling and running k steps ------------------------------------------------------------------
@@ -108,17 +116,22 @@ class Schedule:
     def graph(self, pattern: tuple):
         """The compiled graph for len(pattern) steps; pattern[i] says whether step i trains G."""
         if pattern not in self._graphs:
-            step = self.step
+            step, n = self.step, self.inputs_per_step
 
-            def steps(*inputs):  # image, latent, label, uniforms of step 0, then of step 1, ...
+            def steps(*inputs):  # image, latent, label, uniforms (, augmentations) of step 0, then of step 1, ...
                 out = ()
                 for i in range(len(pattern)):  # unrolled at compile time
-                    real, z, y, u = inputs[4 * i:4 * i + 4]
-                    out = out + (ops.stack(step(real, z, y, u, pattern[i])),)
+                    real, z, y, u = inputs[n * i:n * i + 4]
+                    a = inputs[n * i + 4] if n == 5 else None
+                    out = out + (ops.stack(step(real, z, y, u, a, pattern[i])),)
                 return ops.stack(out)
 
             self._graphs[pattern] = ms.jit(steps)
         return self._graphs[pattern]
+
+    @property
+    def inputs_per_step(self) -> int:
+        return 5 if self.augment else 4
 
     def run(self, batches: list[dict], first_step: int) -> list[tuple[float, float, bool]]:
         """Train on consecutive batches (numpy dicts: image, latent_code, label) starting at global step
@@ -130,6 +143,9 @@ class Schedule:
         for i, b in enumerate(batches):
             u = np.random.default_rng([self.seed, first_step + i]).random(len(b["label"]), np.float32)
             inputs += [ms.Tensor(b["image"]), ms.Tensor(b["latent_code"]), ms.Tensor(b["label"]), ms.Tensor(u)]
+            if self.augment:  # its own stream, so that turning augmentation on leaves the alphas as they were
+                rng = np.random.default_rng([self.seed, first_step + i, 1])
+                inputs.append(ms.Tensor(augment.draw(self.augment, len(b["label"]), self.image_size, rng)))
         return [(float(d), float(g), t) for (d, g), t in zip(self.graph(pattern)(*inputs).asnumpy(), pattern)]
 
 
@@ -137,11 +153,11 @@ class Schedule:
 class DThenG(Schedule):
     """D on G(z), then (every n_critic-th step) G on the same z."""
 
-    def step(self, real, z, y, u, train_g: bool):
-        loss_d = self.d_step(real, self.g_apply(z, y), y, u)
+    def step(self, real, z, y, u, a, train_g: bool):
+        loss_d = self.d_step(real, self.g_apply(z, y), y, u, a)
         if not train_g:
             return loss_d, ops.full_like(loss_d, NAN)
-        return loss_d, self.g_step(z, y)[0]
+        return loss_d, self.g_step(z, y, a)[0]
 
 
 @register_schedule("g_then_d")
@@ -154,6 +170,6 @@ class GThenD(Schedule):
             raise MindganError("schedule g_then_d trains G every step: it takes n_critic 1 (use d_then_g for "
                                "several critic steps per generator step)")
 
-    def step(self, real, z, y, u, train_g: bool):
-        loss_g, fake = self.g_step(z, y)
-        return self.d_step(real, fake, y, u), loss_g
+    def step(self, real, z, y, u, a, train_g: bool):
+        loss_g, fake = self.g_step(z, y, a)
+        return self.d_step(real, fake, y, u, a), loss_g
