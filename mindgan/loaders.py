@@ -17,7 +17,7 @@ from mindspore import nn
 
 from . import checkpoint, config, writes
 from .errors import MindganError
-from .models import GAN, VALUE_RANGES, check_inputs, create_model, noise
+from .models import GAN, VALUE_RANGES, batchnorm, check_inputs, create_model, noise
 
 # How the tutorials' own Generator classes name their parameters, by the path inside mindgan's generator
 # (its "generator." prefix removed). The GAN tutorial calls net_g.update_parameters_name('generator')
@@ -237,6 +237,8 @@ def load_generator(path: str | Path, ema: bool = True) -> tuple[GAN, dict]:
     if meta.get("ema") and ema:
         params = {**params, **{k[len("ema."):]: v for k, v in params.items() if k.startswith("ema.")}}
     checkpoint.load_into(gan.generator, params, "generator.", f"{cfg['model']} generator", path)
+    if meta.get("ema") and ema:  # the checkpoint's BatchNorm statistics belong to the live weights
+        batchnorm.recompute(gan, cfg["num_classes"], seed=cfg["seed"])
     gan.generator.set_train(False)
     meta["weights"] = "ema" if meta.get("ema") and ema else "live"
     return gan, meta

@@ -19,7 +19,7 @@ import numpy as np
 from .. import __version__, checkpoint, outputs, parallel, portable, writes
 from ..errors import MindganError
 from ..hooks import default_hooks
-from ..models import create_model
+from ..models import batchnorm, create_model
 from .schedule import create_schedule
 from .state import TrainState, fixed_inputs
 
@@ -43,13 +43,15 @@ class Trainer:
     def sample(self, noise: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         """G's images for given noise, from the averaged weights when the recipe keeps an average."""
         ema = self.state.ema
-        if ema is not None:
-            ema.swap()
-        try:
+        if ema is None:
             return self.gan.sample(noise, labels)
+        ema.swap()
+        try:
+            with batchnorm.kept(self.gan.generator):  # the average's own BatchNorm statistics, for this grid
+                batchnorm.recompute(self.gan, self.cfg["num_classes"], seed=self.cfg["seed"])
+                return self.gan.sample(noise, labels)
         finally:
-            if ema is not None:
-                ema.swap()
+            ema.swap()
 
     # --- checkpoints -----------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
