@@ -61,7 +61,7 @@ images, labels = rng.integers(0, 256, (96, 28, 28)).astype(np.uint8), rng.intege
 idx.write_split(Path(sys.argv[1]), "train", images[:64], labels[:64])
 idx.write_split(Path(sys.argv[1]), "test", images[64:], labels[64:])
 EOF
-        for model in $("$PY" -m mindgan.train --list-models 2>>"$LOG" | awk '/^[a-z]/ {print $1}'); do
+        for model in $("$PY" -c "from mindgan.models import list_models; print(*list_models())" 2>>"$LOG"); do
             models=$((models + 1))
             say "two steps of $model"
             if (cd "$WORK" && timeout 900 "$PY" -m mindgan.train --model "$model" --data "$WORK/mnist" --channels 1 \
