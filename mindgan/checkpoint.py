@@ -150,10 +150,14 @@ class CheckpointManager:
             damaged.append((path, why))
         return None, damaged
 
-    def save(self, state, meta: dict) -> Path:
+    def path_for(self, meta: dict) -> Path:
+        """Where the checkpoint of these counters goes (an epoch's end, or mid-epoch with its step)."""
         done = meta["batch_in_epoch"] == 0
-        name = f"{meta['model']}_e{meta['epoch']:04d}" + ("" if done else f"_s{meta['step']:07d}") + ".ckpt"
-        path = self.folder / name
+        return self.folder / (f"{meta['model']}_e{meta['epoch']:04d}" + ("" if done else f"_s{meta['step']:07d}")
+                              + ".ckpt")
+
+    def save(self, state, meta: dict) -> Path:
+        path = self.path_for(meta)
         self.folder.mkdir(parents=True, exist_ok=True)
         writes.record(path)  # before the file exists: retention deletes only what this run's list names
         save(state, path, meta)

@@ -112,7 +112,7 @@ def write_csv(path: Path, fields: list, rows: list[dict]) -> None:
     write_atomic(path, write)
 
 
-class LossLog:
+class LossCsv:
     """The run's losses.csv: one row per step, appended as the run goes, truncated on resume."""
 
     def __init__(self, path: Path):

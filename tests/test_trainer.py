@@ -23,7 +23,9 @@ def train(tmp_path, tiny_mnist, name="run", resume=False, raw=None, **over):
     cfg.update(raw or {})
     trainer = Trainer(cfg, tmp_path / name, progress=False)
     _, loc = build_dataset(cfg, trainer.gan)
-    summary = trainer.fit(lambda e: build_dataset(cfg, trainer.gan, seed_offset=e, loc=loc)[0], resume=resume)
+    if resume:
+        trainer.resume()
+    summary = trainer.fit(lambda e: build_dataset(cfg, trainer.gan, seed_offset=e, loc=loc)[0])
     return trainer, summary
 
 

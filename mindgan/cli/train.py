@@ -40,23 +40,23 @@ def main(argv=None):
     if args.list_models:
         list_models()
         return 0
-    from .. import api, parallel  # MindSpore loads after the arguments are checked: --help answers at once
+    from .. import api  # MindSpore loads after the arguments are checked: --help answers at once
 
     summary = api.train(args.model, args.out, config_file=args.config, resume=args.resume,
                         overwrite=args.overwrite, progress=not args.no_progress and sys.stderr.isatty(),
                         device=args.device, **overrides(args))
-    out, trainer = summary["out"], summary["trainer"]
+    out = summary["out"]
     if summary["stopped"]:
         return 130  # "interrupted"; MindSpore's runtime may turn Ctrl-C into SIGTERM, so one code for both
     if summary.get("done_already"):
-        print(f"mindgan: the run in {out} has already trained epoch {summary['epoch']} of {trainer.cfg['epochs']}: "
+        print(f"mindgan: the run in {out} has already trained epoch {summary['epoch']} of {summary['epochs']}: "
               f"nothing to do. Raise --epochs to train further; its newest checkpoint is {summary['checkpoint']}")
         return 0
-    workers = parallel.group_size()
-    print(f"mindgan: trained {trainer.cfg['model']} on {workers} worker(s) with data {summary['data']}: {summary['epoch']} epochs, "
+    workers = summary["workers"]
+    print(f"mindgan: trained {summary['model']} on {workers} worker(s) with data {summary['data']}: {summary['epoch']} epochs, "
           f"{summary['step']} steps in {summary['seconds']:.0f}s ({summary['images_per_s']:.0f} img/s)")
-    if workers > 1:  # equal on all ranks when the gradient all-reduce kept them in step
-        print(f"mindgan: rank {parallel.rank()} of {workers} weights sha256 {parallel.fingerprint(trainer.state)}")
+    if workers > 1:
+        print(f"mindgan: rank {summary['rank']} of {workers} weights sha256 {summary['weights_sha256']}")
     print(f"mindgan: output in {out}; generate with: python -m mindgan.generate --ckpt {summary['checkpoint']}")
     return 0
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import MindganError
+from ..registry import LOSSES
 
 
 class DAccuracy:
@@ -14,9 +15,9 @@ class DAccuracy:
     """
 
     def __init__(self, cfg: dict):
-        if cfg["loss"] != "bce":
-            raise MindganError(f"d_accuracy_samples needs a probability from D (loss bce); loss {cfg['loss']} "
-                               f"gives a critic score with no 0.5 threshold: set d_accuracy_samples 0")
+        if LOSSES.get(cfg["loss"]).needs != "probability":
+            raise MindganError(f"d_accuracy_samples needs a probability from D (a loss such as bce); loss "
+                               f"{cfg['loss']} trains a critic whose score has no 0.5 threshold: set d_accuracy_samples 0")
         self.n, self.classes = cfg["d_accuracy_samples"], cfg["num_classes"]
         self.rng = np.random.default_rng(cfg["seed"] + 1)
 

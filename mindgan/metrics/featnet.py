@@ -33,7 +33,6 @@ WIDTHS = (32, 64, 128, 128)  # stride-2 conv stages (as DCGAN's D), as many as h
 MAX_IMAGES = 10_000  # at most this many train (a seeded subset; 70,171 faces would not fit in memory as floats)
 MAX_HELDOUT = 2_000  # held-out images scored for the recorded accuracy
 EPOCHS = 10
-ROTATION = "rotation"
 
 
 def _stages(size: int) -> int:

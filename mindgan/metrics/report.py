@@ -198,9 +198,9 @@ def judge_for(gan, loc, num: int, quiet: bool = False, bad_images: str = "error"
     return ImageJudge(loc.train, loc.source, tuple(gan.image_shape), max_half=num, quiet=quiet)
 
 
-def training_hook(cfg: dict, gan, loc, out: Path):
-    """An epoch_metrics callable: every cfg['eval_every'] epochs (and the last), evaluate
-    cfg['eval_samples'] samples of fixed noise, return the numbers for metrics.csv, redraw metrics.png."""
+def training_hook(cfg: dict, gan, loc):
+    """A `hooks.Metrics` callable: every cfg['eval_every'] epochs (and the last), evaluate
+    cfg['eval_samples'] samples of fixed noise and return the numbers for metrics.csv."""
     num = cfg["eval_samples"]
     judge = judge_for(gan, loc, num, bad_images=cfg.get("bad_images", "error"))  # the files training reads
     noise = np.random.default_rng(cfg["seed"] + 1).standard_normal((num, *gan.latent_shape)).astype(np.float32)
@@ -213,13 +213,12 @@ def training_hook(cfg: dict, gan, loc, out: Path):
         res = judge(to_unit(samples, gan.value_range), labels)
         row = {"fid": res["fid"], "fid_floor": res["fid_floor"]}
         row.update({k: res[k] for k in METRIC_KEYS if k != "fid" and res.get(k) is not None})
-        metrics_png(Path(out) / "metrics.csv", Path(out) / "metrics.png", extra=(epoch, row))
         return row
 
     return evaluate_epoch
 
 
-def metrics_png(csv_path: Path, png: Path, extra: tuple | None = None) -> None:
+def metrics_png(csv_path: Path, png: Path) -> None:
     """One panel per metric against epoch; FID with its real-vs-real floor dashed."""
     import matplotlib
 
@@ -230,8 +229,6 @@ def metrics_png(csv_path: Path, png: Path, extra: tuple | None = None) -> None:
     if csv_path.is_file():
         with open(csv_path, newline="") as f:
             rows = list(csv.DictReader(f))
-    if extra:  # the row being written now (the trainer appends it after the hooks return)
-        rows.append({"epoch": extra[0], **extra[1]})
     keys = [k for k in METRIC_KEYS if any(_num(r.get(k)) is not None for r in rows)]
     if not keys:
         return

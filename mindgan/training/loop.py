@@ -2,8 +2,9 @@
 
 Collaborators, each in its own module: `Schedule` (schedule.py) owns the update order and the compiled
 steps; `TrainState` (state.py) the nets, optimisers and counters a checkpoint holds; `CheckpointManager`
-(checkpoint.py) saving, retention and finding the newest; hooks (hooks.py) every file and line a run
-shows. Under msrun every rank runs this loop; only rank 0 writes (see mindgan.parallel).
+(checkpoint.py) saving, retention and finding the newest; hooks (hooks.py) every other file and line a
+run shows, at the lifecycle's events. Under msrun every rank runs this loop; only rank 0 writes (see
+mindgan.parallel).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import mindspore as ms
 import numpy as np
+from tqdm import tqdm  # plain text: the same bar in terminals and in executed notebooks
 
 from .. import __version__, checkpoint, outputs, parallel, portable, writes
 from ..errors import MindganError
@@ -25,11 +27,12 @@ from .state import TrainState, fixed_inputs
 
 
 class Trainer:
-    def __init__(self, cfg: dict, out: Path, gan=None, progress: bool = True, hooks: list | None = None):
+    def __init__(self, cfg: dict, out: Path, progress: bool = True, hooks: list | None = None):
+        """`hooks`: the whole list (default: `default_hooks(cfg)`; [] for none)."""
         self.cfg, self.out, self.progress = cfg, Path(out), progress
         ms.set_seed(cfg["seed"])  # initialisation of both nets
-        self.gan = gan or create_model(cfg)
-        self.main, self.global_batch = parallel.is_main(), parallel.global_batch(cfg)
+        self.gan = create_model(cfg)
+        self.is_rank0, self.global_batch = parallel.is_main(), parallel.global_batch(cfg)
         self.state = TrainState(cfg, self.gan, parallel.lr_scale(cfg))
         self.schedule = create_schedule(cfg, self.gan, self.state)
         self.checkpoints = checkpoint.CheckpointManager(self.out / "checkpoints", cfg["keep_checkpoint_max"])
@@ -37,7 +40,6 @@ class Trainer:
         self.fixed_noise, self.fixed_labels = fixed_inputs(cfg, self.gan)
         self.last_batch = None  # (images, labels) last trained on, for hooks that need real images
         self.last_checkpoint: Path | None = None
-        self.on_checkpoint = None  # called after each checkpoint is written (the run folder's commit)
         self._signal = None
 
     def sample(self, noise: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
@@ -55,12 +57,14 @@ class Trainer:
 
     # --- checkpoints -----------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
-        """Write a checkpoint (rank 0) and return its path (every rank)."""
+        """Write a checkpoint (rank 0) and return its path (every rank: the file rank 0 writes)."""
         meta = {"mindgan": __version__, **self.state.meta(self.cfg, self.gan)}
-        path = self.checkpoints.save(self.state, meta) if self.main else self.checkpoints.folder / "(rank 0)"
-        self.last_checkpoint = path
-        if self.on_checkpoint:
-            self.on_checkpoint(path)
+        if not self.is_rank0:
+            self.last_checkpoint = self.checkpoints.path_for(meta)
+            return self.last_checkpoint
+        path = self.last_checkpoint = self.checkpoints.save(self.state, meta)
+        for h in self.hooks:
+            h.checkpoint_saved(self, path)
         return path
 
     def resume(self) -> Path:
@@ -76,22 +80,17 @@ class Trainer:
         return path
 
     # --- the loop --------------------------------------------------------------------------------
-    def fit(self, data, resume: bool = False) -> dict:
+    def fit(self, data) -> dict:
         """Train until cfg['epochs']; returns a summary. Ctrl-C / SIGTERM / SIGHUP (the terminal closed)
         save a checkpoint and stop.
 
         `data` is a function epoch -> dataset (what `mindgan.train` passes: each epoch's shuffle and noise
         come from its own seed, so a resumed run sees exactly the batches an uninterrupted one would), or
-        one dataset for every epoch.
+        one dataset for every epoch. To continue a run, call `resume()` first.
         """
         cfg, state = self.cfg, self.state
-        if resume:  # mindgan.train resumes before writing anything, then calls fit without it
-            self.resume()
         parallel.barrier()  # every rank has read the run folder before rank 0 changes it
-        hooks = self.hooks if self.main else []
-        if self.main:
-            (self.out / "images").mkdir(parents=True, exist_ok=True)
-            np.save(self.out / "fixed_noise.npy", self.fixed_noise)
+        hooks = self.hooks if self.is_rank0 else []
         for h in hooks:
             h.start(self)
         first = state.epoch + (1 if state.batch_in_epoch == 0 else 0)
@@ -136,8 +135,6 @@ class Trainer:
     def _epoch(self, dataset, epoch: int, steps: int, hooks: list) -> list[tuple]:
         """One epoch, from batch_in_epoch on (after a mid-epoch resume); returns its loss rows.
         Stops early, after the current graph call, when a signal arrived."""
-        from tqdm import tqdm  # plain text: the same bar in terminals and in executed notebooks
-
         state, skip, k = self.state, self.state.batch_in_epoch, self.cfg["steps_per_call"]
         state.epoch, rows, t0 = epoch, [], time.time()
         bar = tqdm(total=steps, initial=skip, desc=f"epoch {epoch}/{self.cfg['epochs']}", unit="step",
