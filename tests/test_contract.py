@@ -129,7 +129,8 @@ def test_list_models_shows_each_contract():
     assert proc.returncode == 0
     for name in ["cgan", "convgan", "dcgan", "gan", "minimal", "wgan_gp"]:
         assert f"\n{name} " in "\n" + proc.stdout
-    assert "loss wgan_gp" in proc.stdout and "model_args ngf=64, ndf=64" in proc.stdout
+    assert "loss hinge/lsgan/wgan_gp" in proc.stdout and "model_args ngf=64, ndf=64" in proc.stdout
+    assert "lsgan (D gives a score)" in proc.stdout and "schedules: d_then_g, g_then_d" in proc.stdout
 
 
 def test_unknown_model_lists_the_registered_ones():
