@@ -11,6 +11,8 @@ value of any of them wins (setdefault).
 """
 import os
 
+from .portable import cache_dir
+
 # whether mindgan chose the ISA cap (device.setup says so once, on a CPU)
 ONEDNN_DEFAULTED = "ONEDNN_MAX_CPU_ISA" not in os.environ
 
@@ -19,6 +21,4 @@ def apply() -> None:
     os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")
     os.environ.setdefault("GLOG_v", "3")
     if "MS_OM_PATH" not in os.environ:  # mindspore/ in the platform's cache folder (~/.cache/mindgan on Linux)
-        from .portable import cache_dir
-
         os.environ["MS_OM_PATH"] = str(cache_dir() / "mindspore")

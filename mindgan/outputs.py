@@ -6,19 +6,18 @@ import os
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont
 
 from . import writes
 from .errors import MindganError
 from .files import write_atomic
+from .models import to_unit
 
 CSV_FIELDS = ["epoch", "step", "loss_d", "loss_g"]
 
 
 def to_uint8(images: np.ndarray, value_range: str) -> np.ndarray:
     """(N, C, H, W) floats in the model's range -> (N, H, W, C) uint8."""
-    from .models import to_unit
-
     return (to_unit(images, value_range) * 255 + 0.5).astype(np.uint8).transpose(0, 2, 3, 1)
 
 
@@ -40,8 +39,6 @@ def grid(images: np.ndarray, rows: int, cols: int, value_range: str, pad: int = 
         pic = pic.resize((pic.width * scale, pic.height * scale), Image.NEAREST)
     if label is None and row_labels is None:
         return pic
-    from PIL import ImageDraw, ImageFont
-
     font = ImageFont.load_default(size=max(12, min(24, h * scale // 3)))
     left = 28 if row_labels is not None else 0
     top = 28 if label is not None else 0

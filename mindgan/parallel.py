@@ -6,9 +6,11 @@ MS_SCHED_HOST/PORT, RANK_ID, RANK_SIZE; the rank used is the one communication.i
 """
 from __future__ import annotations
 
+import hashlib
 import os
 
-from mindspore import nn, ops
+import mindspore as ms
+from mindspore import communication, nn, ops
 
 from .errors import MindganError
 
@@ -19,8 +21,6 @@ _rank, _size = 0, 1
 
 def fingerprint(cell) -> str:
     """sha256 of every parameter (name and bytes): equal on all ranks when they stayed in step."""
-    import hashlib
-
     h = hashlib.sha256()
     for p in sorted(cell.get_parameters(), key=lambda p: p.name):
         h.update(p.name.encode())
@@ -42,9 +42,6 @@ def init() -> int:
         # msrun starts a scheduler on every node whose address is the master's (several "nodes" on one
         # host, as on loopback); node 0's serves the job, a second one could only fail to bind the port.
         raise SystemExit(0)
-    import mindspore as ms
-    from mindspore import communication
-
     # DATA_PARALLEL + gradients_mean: DistributedGradReducer averages (not sums) the workers' gradients.
     ms.set_auto_parallel_context(parallel_mode=ms.ParallelMode.DATA_PARALLEL, gradients_mean=True)
     try:
@@ -81,8 +78,6 @@ def shard() -> tuple[int, int] | None:
 def barrier() -> None:
     """Wait for every worker: rank 0 must have checked/written files before the others go on."""
     if _size > 1:  # an all-reduce of one number: MindSpore's Barrier op has no CPU kernel
-        import mindspore as ms
-
         ops.AllReduce()(ms.Tensor([1.0], ms.float32)).asnumpy()
 
 

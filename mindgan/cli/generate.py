@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .. import device, generation, loaders, outputs
+from .. import device, generation, outputs
 from ..errors import MindganError, cli_entry
 from . import add_device_arg
 
@@ -43,6 +43,9 @@ def main(argv=None):
         raise MindganError("--steps must be at least 2 (the two ends of the walk)")
     if not 0 <= args.seed < 2**31:
         raise MindganError(f"--seed must be between 0 and {2**31 - 1}, got {args.seed}")
+
+    from .. import loaders  # loads MindSpore: only once the arguments are checked
+
     src = Path(args.model_file or args.ckpt).resolve()
     run = args.ckpt and src.with_suffix(".json").is_file()  # a mindgan run: <run>/checkpoints/x.ckpt
     out = Path(args.out) if args.out else (src.parent.parent if run else src.parent) / "generated"

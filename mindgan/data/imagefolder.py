@@ -23,9 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 from .. import portable
 from ..errors import MindganError
+from .cache import writable
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 EXTENSIONS = sorted({e for x in IMAGE_EXTS for e in (x, x.upper())})  # ImageFolderDataset's list
@@ -61,8 +63,6 @@ def open_image(src, load: bool = True, draft: bool = False):
     never take gigabytes. load=False stops after the header and Pillow's structural `verify` (cheap);
     draft=True decodes JPEGs at 1/8 scale, which reads every byte (truncation shows) at half the cost.
     """
-    from PIL import Image
-
     try:
         with warnings.catch_warnings():  # the bomb warning is turned into the refusal below
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -88,8 +88,6 @@ def open_image(src, load: bool = True, draft: bool = False):
 
 def to_rgb(img, channels: int = 3):
     """Any Pillow mode -> RGB (or L), with transparency composited on the background, not dropped."""
-    from PIL import Image
-
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -224,8 +222,6 @@ def scan(root: Path, image_size: int) -> Scan:
 
 def _view(result: Scan, cache: Path) -> Path:
     """A folder of symbolic links (copies where the OS refuses links) to the good images under one class folder, rebuilt atomically."""
-    from .sources import writable
-
     key = hashlib.sha256(str(result.root.resolve()).encode()).hexdigest()[:16]
     dest = cache / "folders" / key
     writable(dest.parent, cache)

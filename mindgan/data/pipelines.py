@@ -8,6 +8,8 @@ import numpy as np
 from ..device import cpu_cores
 from ..errors import MindganError
 from . import idx
+from .cache import cache_root
+from .imagefolder import EXTENSIONS, DecodeRGB, prepare, resize_ops
 from .sources import Location
 
 MNIST_SIDE = 28  # MNIST-format digits are 28x28; the recipes may ask for them resized
@@ -130,9 +132,6 @@ def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range:
     """
     import mindspore.dataset as ds
     import mindspore.dataset.vision as vision
-
-    from .imagefolder import EXTENSIONS, DecodeRGB, prepare, resize_ops
-    from .sources import cache_root
 
     folder = _split_folder(loc, split)
     root, n = prepare(Path(folder), image_size, bad_images, cache_root())

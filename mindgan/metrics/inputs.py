@@ -6,6 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import writes
+from ..data.imagefolder import IMAGE_EXTS, list_images, read_images
 from ..errors import MindganError
 from ..models import to_unit  # noqa: F401  (the one value-range helper; imported from here too)
 
@@ -58,8 +59,6 @@ def read_folder(folder: Path, limit: int | None = None, size: tuple[int, int] | 
     "RGB"; default grey if every image is. limit: a seeded random subset, so a big folder costs only
     `limit` decodes.
     """
-    from ..data.imagefolder import IMAGE_EXTS, list_images, read_images
-
     folder = Path(folder)
     files, _ = list_images(folder)
     if len(files) < 2:
@@ -77,8 +76,6 @@ def read_folder(folder: Path, limit: int | None = None, size: tuple[int, int] | 
 def read_files(files: list, size: tuple[int, int] | None = None, mode: str | None = None,
                bad_images: str = "error") -> np.ndarray:
     """Image files -> (N, C, H, W) in [0, 1], through the one reader training uses (data/imagefolder.py)."""
-    from ..data.imagefolder import read_images
-
     channels = {"L": 1, "RGB": 3, None: None}[mode]
     return read_images(list(files), size, channels, bad_images).astype(np.float32) / 255
 

@@ -8,9 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data import idx, pipelines
 from ..errors import MindganError
 from ..models import to_unit
+from . import classifier, featnet
 from . import fid as F
+from .inputs import read_files, read_folder
 
 DEFAULT_NUM = 1000
 
@@ -26,9 +29,6 @@ class DigitJudge:
     kind = "digits"
 
     def __init__(self, loc, max_half: int = DEFAULT_NUM, quiet: bool = False):
-        from ..data import idx, pipelines
-        from . import classifier
-
         self.loc = loc
         self.net, self.info = classifier.load_or_train(loc, quiet=quiet)
         split = "test" if loc.test is not None else "train"
@@ -51,8 +51,6 @@ class DigitJudge:
         return self._floor[n]
 
     def __call__(self, samples: np.ndarray, labels: np.ndarray | None = None) -> dict:
-        from . import classifier
-
         feats, probs = classifier.predict(self.net, samples)
         n = min(len(samples), len(self.ref))
         hist = F.class_histogram(probs, classifier.NUM_CLASSES)
@@ -88,9 +86,6 @@ class ImageJudge:
     kind = "images"
 
     def __init__(self, folder, source: str, shape: tuple, max_half: int = DEFAULT_NUM, quiet: bool = False):
-        from . import featnet
-        from .inputs import read_files
-
         self.shape, self.source = tuple(int(v) for v in shape), source
         self.net, self.info = featnet.load_or_train(Path(folder), source, self.shape, quiet=quiet)
         files = featnet.labelled_files(Path(folder))[0]
@@ -118,8 +113,6 @@ class ImageJudge:
         return self.references(n)["floor"]
 
     def __call__(self, samples: np.ndarray, labels=None) -> dict:
-        from . import featnet
-
         if samples.shape[1:] != self.shape:
             raise MindganError(f"samples are {'x'.join(map(str, samples.shape[1:]))} (C x H x W) but the real "
                                f"images are {'x'.join(map(str, self.shape))}")
@@ -135,8 +128,6 @@ class ImageJudge:
 
 
 def real_image_folder(folder, num: int, shape: tuple, bad_images: str = "error") -> np.ndarray:
-    from .inputs import read_folder
-
     c, h, w = shape
     return read_folder(Path(folder), limit=2 * num, size=(h, w), mode="L" if c == 1 else "RGB",
                        bad_images=bad_images)
