@@ -14,6 +14,7 @@ from .errors import MindganError
 from .models import Generator, to_unit
 from .outputs import save_individual
 from .portable import available_memory_bytes
+from .runfolder import holds_run
 
 MAX_IMAGES = 50_000  # individual PNGs in one call; more is a job for several calls with other --seed
 MANIFEST = ".mindgan-generated"  # in images/: the names the last call wrote there
@@ -47,8 +48,6 @@ def _existing_ancestor(path: Path) -> Path:
 
 def owns(out: Path) -> bool:
     """`<run>/generated`: a folder inside a run mindgan owns, where every file of these names is its own."""
-    from .runfolder import holds_run
-
     return out.name == "generated" and holds_run(out.parent) and not out.is_symlink()
 
 

@@ -167,3 +167,20 @@ def out_not_in_data(out: Path, data: Path | None) -> None:
     if data is not None and Path(data).is_dir() and inside(out, data):
         raise MindganError(f"--out {short(str(out))} is inside the training data {short(str(data))}: the run's images "
                            f"would be read as training images next time; choose an --out outside the data")
+
+
+def check_path(path, what: str, want: str) -> Path:
+    """A path the user gave must exist and be a file (want "file") or a folder ("folder"): say which
+    it is when it is the other, rather than "does not exist" (`want`: "file", "folder" or "any")."""
+    path = Path(path)
+    if not path.exists():
+        what_is = kind(path)
+        raise MindganError(f"{what} {path} " + ("does not exist" if what_is == "missing" else
+                                                 "is a symbolic link to nothing (or a loop of links)"))
+    if want == "folder" and not path.is_dir():
+        raise MindganError(f"{what} {path} is {kind(path.resolve())}; give a folder")
+    if want == "file" and path.is_dir():
+        raise MindganError(f"{what} {path} is a folder; give a file")
+    if not path.is_dir():
+        regular_file(path, what)  # a FIFO would block the read forever
+    return path

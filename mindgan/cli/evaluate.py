@@ -23,9 +23,10 @@ from pathlib import Path
 
 from .. import device, files, writes
 from ..data import sources
-from ..errors import MindganError, check_path, cli_entry
+from ..errors import MindganError, cli_entry
 from ..metrics import classifier
 from ..metrics.report import table
+from ..writes import check_path
 from . import add_device_arg
 
 
