@@ -47,10 +47,10 @@ profile:
 device-check:
 	bash scripts/device_check.sh --out device_check.json
 
-# Rewrite the companion notebooks from their template, then run them at their documented settings
-# and keep the outputs (the lead's measured minutes are in notebooks/README.md once run).
+# Build the companion notebooks from their sources (notebooks/src/*.py), then run them at their documented
+# settings and keep the outputs (the lead's measured minutes are in notebooks/README.md once run).
 notebooks:
-	$(PY) notebooks/build_notebooks.py --force
+	$(PY) notebooks/build_notebooks.py
 	$(PY) notebooks/run_notebooks.py
 
 clean:

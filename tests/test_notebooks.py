@@ -50,7 +50,7 @@ def test_shown_source_is_the_package_source(path):
     nb = nbformat.read(path, 4)
     assert len(shown_cells(nb)) >= 5, "the networks, the loss, the optimiser, the step and the checkpoint save"
     assert not drifted(nb), (f"{path.name} shows other code than the package for {drifted(nb)}: run python "
-                             f"notebooks/build_notebooks.py --force {path.stem} and run the notebook again")
+                             f"notebooks/build_notebooks.py {path.stem} and run the notebook again")
     text = "\n".join(c.source for c in nb.cells)
     for plain in ("value_and_grad", "@ms.jit", "load_checkpoint", "load_param_into_net", "save_checkpoint"):
         assert plain in text, f"{path.name} does not show {plain}"
@@ -64,21 +64,33 @@ def test_drift_is_caught():
     assert drifted(nb) == ["mindgan.models.gan:MLPGenerator"]
 
 
-def test_refresh_source_mends_shown_code_and_keeps_outputs():
-    """build_notebooks.py --refresh-source: a drifted shown cell is re-rendered, a missing one comes back in
-    its place, and no code cell or output changes."""
-    from build_notebooks import NOTEBOOKS as SPECS, build, refresh_sources
+def test_notebooks_are_built_from_their_sources():
+    """notebooks/src/NAME.py (Jupytext percent) is each notebook's source: the committed notebook is what it
+    builds, cell by cell (python notebooks/build_notebooks.py --check)."""
+    import build_notebooks
+
+    assert sorted(p.stem for p in (REPO / "notebooks" / "src").glob("*.py")) == [p.stem for p in NOTEBOOKS]
+    for path in NOTEBOOKS:
+        assert build_notebooks.differences(build_notebooks.build(path.stem), nbformat.read(path, 4)) == [], path.name
+
+
+def test_a_build_mends_shown_code_and_keeps_outputs():
+    """A drifted shown cell is re-rendered from the package, an edited cell is reported, and every unchanged
+    code cell keeps its outputs."""
+    import build_notebooks
 
     nb = nbformat.read(NOTEBOOKS[0], 4)
     code_before = [(c.source, c.get("outputs")) for c in nb.cells if c.cell_type == "code"]
-    order = [c.metadata["mindgan"]["source"] for c in shown_cells(nb)]
     cell = next(c for c in shown_cells(nb) if c.metadata["mindgan"]["source"].endswith("MLPGenerator"))
     cell.source = cell.source.replace("super().__init__()", "super().__init__( )")
-    nb.cells.remove(next(c for c in shown_cells(nb) if c.metadata["mindgan"]["source"].endswith(":LeakyReLU")))
-    changed = refresh_sources(nb, build(NOTEBOOKS[0].stem, SPECS[NOTEBOOKS[0].stem]))
-    assert sorted(changed) == ["mindgan.models.blocks:LeakyReLU (added)", "mindgan.models.gan:MLPGenerator"]
-    assert not drifted(nb) and [c.metadata["mindgan"]["source"] for c in shown_cells(nb)] == order
-    assert [(c.source, c.get("outputs")) for c in nb.cells if c.cell_type == "code"] == code_before
+    text = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c not in shown_cells(nb))
+    nb.cells[text].source += " (edited)"
+    built = build_notebooks.build(NOTEBOOKS[0].stem)
+    assert build_notebooks.differences(built, nb) == [f"cell {min(text, nb.cells.index(cell))}",
+                                                       f"cell {max(text, nb.cells.index(cell))}"]
+    merged = build_notebooks.merge(built, nb)
+    assert not drifted(merged) and build_notebooks.differences(merged, nbformat.read(NOTEBOOKS[0], 4)) == []
+    assert [(c.source, c.get("outputs")) for c in merged.cells if c.cell_type == "code"] == code_before
 
 
 def write_faces(folder: Path, n: int = 24, side: int = 40) -> None:
