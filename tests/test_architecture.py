@@ -125,3 +125,16 @@ def test_no_library_module_imports_a_command_line_module():
                                                               ("train", "generate", "evaluate", "export", "bench",
                                                                "launch")} | {"mindgan.data.__main__"}:
             assert not [t for t in imports(mod)[0] if t.startswith("mindgan.cli")], mod
+
+
+def test_the_command_lines_leave_the_api_in_place():
+    """mindgan.train is the API function, also after every command-line module is imported (the console
+    scripts import mindgan.cli.X, never the mindgan/X.py shims that `python -m mindgan.X` runs)."""
+    import importlib
+
+    import mindgan
+    from mindgan import api
+
+    for name in ("train", "generate", "evaluate", "export", "bench", "launch", "data"):
+        importlib.import_module(f"mindgan.cli.{name}")
+    assert mindgan.train is api.train and callable(mindgan.train)
