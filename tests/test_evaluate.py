@@ -87,6 +87,11 @@ def test_real_digits_score_near_the_floor_and_noise_far_above(digits):
     assert noise["fid"] > 20 * floor + 10, noise
     assert real["kl_uniform"] < 0.1 and real["mean_confidence"] > 0.9 and real["label_accuracy"] > 0.95
     assert noise["label_accuracy"] is None
+    # precision and recall: real digits reach what real-vs-real reaches, noise neither
+    for key in ("precision", "recall", "coverage"):
+        assert real[key] > 0.8 * real["real"][key] and real["real"][key] > 0.5, (key, real)
+        assert noise[key] < 0.1, (key, noise)
+    assert 0.8 < real["within_class_spread"] < 1.25 and noise["within_class_spread"] is None
 
 
 def test_mode_collapse_shows_in_the_histogram(digits):
@@ -97,6 +102,9 @@ def test_mode_collapse_shows_in_the_histogram(digits):
     assert res["histogram"][1] > 0.95 and res["kl_uniform"] > 2.0
     assert res["label_accuracy"] < 0.05  # asked for 7s, got 1s
     assert res["fid"] > 5 * res["fid_floor"]
+    assert res["precision"] > 0.8 and res["recall"] < 0.3  # real-looking ones, but only ones: not diverse
+    one = judge(np.repeat(ones[:1], 50, 0), np.full(50, 1))  # one image for every z of label 1
+    assert one["within_class_spread"] < 1e-4  # zero up to the rounding of (a-b)^2 = a^2 + b^2 - 2ab
 
 
 # --- image folders ----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from ..errors import MindganError
 from ..models import to_unit
 from . import classifier, featnet
 from . import fid as F
+from . import manifold
 from .inputs import read_files, read_folder
 
 DEFAULT_NUM = 1000
@@ -42,8 +43,9 @@ class DigitJudge:
         real = pipelines.real_images(loc, split, 2 * half, "sigmoid")
         feats, probs = classifier.predict(self.net, real)
         self.ref, self.other = feats[:half], feats[half:]
-        self.real_probs = probs
+        self.real_probs, self.real_classes = probs, np.argmax(probs, 1)
         self._floor: dict[int, float] = {}
+        self._real_manifold: dict[int, dict] = {}
 
     def floor(self, n: int) -> float:
         if n not in self._floor:
@@ -64,13 +66,35 @@ class DigitJudge:
             "kl_uniform": F.kl_to_uniform(hist), "mean_confidence": F.mean_confidence(probs),
             "histogram": [round(float(h), 4) for h in hist],
             "label_accuracy": None if labels is None else F.label_accuracy(probs, labels),
+            **manifold.all_four(self.ref, feats[:n]),
+            "within_class_spread": None if labels is None else self.spread_ratio(feats, labels),
             "real": {"n": len(self.real_probs), "kl_uniform": F.kl_to_uniform(real_hist),
+                     **self.real_manifold(n),
                      "mean_confidence": F.mean_confidence(self.real_probs),
                      "histogram": [round(float(h), 4) for h in real_hist]},
             "classifier": {k: self.info.get(k) for k in ("source", "heldout_accuracy", "heldout_images",
                                                         "train_images")},
         }
         return out
+
+    def real_manifold(self, n: int) -> dict:
+        return _real_manifold(self._real_manifold, n, self.other, self.ref)
+
+    def spread_ratio(self, feats: np.ndarray, labels: np.ndarray) -> float | None:
+        """Mean over classes of (spread of the samples asked for that class) / (spread of real images the
+        classifier puts in it): 1 when each class varies as much as real digits of it do, 0 for one image
+        per class. The class histogram cannot show this: a cgan drawing one '3' for every z balances it."""
+        real = manifold.within_class_spread(np.concatenate([self.ref, self.other]), self.real_classes)
+        fake = manifold.within_class_spread(feats, labels)
+        ratios = [fake[c] / real[c] for c in fake if real.get(c)]
+        return float(np.mean(ratios)) if ratios else None
+
+
+def _real_manifold(cache: dict, n: int, other: np.ndarray, ref: np.ndarray) -> dict:
+    """The four manifold numbers of real held-out images against the reference: what a perfect G scores."""
+    if n not in cache:
+        cache[n] = manifold.all_four(ref, other[:n])
+    return cache[n]
 
 
 class ImageJudge:
@@ -101,6 +125,7 @@ class ImageJudge:
         self.described = (f"{source}: {len(a)} images of the feature net's training half; floor and references "
                           f"from {len(b)} of the other half")
         self._floor: dict[int, dict] = {}
+        self._real_manifold: dict[int, dict] = {}
 
     def references(self, n: int) -> dict:
         """{'floor': FID(B, A), name: FID(reference, A)} for the first n of each."""
@@ -119,9 +144,12 @@ class ImageJudge:
         n = min(len(samples), len(self.ref), len(self.other))
         refs = dict(self.references(n))
         floor = refs.pop("floor")
+        feats = featnet.features(self.net, samples[:n])
         return {"kind": self.kind, "feature_space": featnet.describe(self.info),
                 "n_samples": len(samples), "fid_n": n, "reference_n": len(self.ref), "reference": self.described,
-                "fid": F.fid(featnet.features(self.net, samples[:n]), self.ref), "fid_floor": floor,
+                "fid": F.fid(feats, self.ref), "fid_floor": floor,
+                **manifold.all_four(self.ref, feats),
+                "real": _real_manifold(self._real_manifold, n, self.other, self.ref),
                 "fid_references": refs,
                 "feature_net": {k: self.info.get(k) for k in ("source", "labels", "classes", "train_images",
                                                              "heldout_accuracy", "heldout_chance")}}
@@ -146,6 +174,12 @@ def blur(images: np.ndarray, sigma: float) -> np.ndarray:
 
 # --- printing --------------------------------------------------------------------------------------
 
+MANIFOLD_ROWS = {"precision": "precision (samples on the real manifold)",
+                 "recall": "recall (real images the samples reach)",
+                 "density": "density (precision robust to outliers)",
+                 "coverage": "coverage (recall robust to outliers)"}
+
+
 def table(res: dict) -> str:
     """The result as a small aligned table: samples beside the real-data reference."""
     def f(v, fmt="{:.4f}"):
@@ -155,6 +189,11 @@ def table(res: dict) -> str:
     rows = [("", "samples", "real"),
             (f"FID (N={res['fid_n']} vs {res['reference_n']})", f(res["fid"], "{:.3f}"),
              f(res["fid_floor"], "{:.3f}") + " (floor)")]
+    for key, what in MANIFOLD_ROWS.items():
+        if res.get(key) is not None:
+            rows.append((what, f(res[key]), f(real.get(key))))
+    if res.get("within_class_spread") is not None:
+        rows.append(("within-class spread (samples / real)", f(res["within_class_spread"]), "1 by definition"))
     if res["kind"] == "digits":
         rows += [("KL(class histogram || uniform)", f(res["kl_uniform"]), f(real.get("kl_uniform"))),
                  ("mean classifier confidence", f(res["mean_confidence"]), f(real.get("mean_confidence")))]
@@ -175,8 +214,8 @@ def table(res: dict) -> str:
 
 # --- during training -------------------------------------------------------------------------------
 
-METRIC_KEYS = {"fid": "FID", "kl_uniform": "KL to uniform", "mean_confidence": "mean confidence",
-               "label_accuracy": "label accuracy"}
+METRIC_KEYS = {"fid": "FID", "precision": "precision", "recall": "recall", "kl_uniform": "KL to uniform",
+               "mean_confidence": "mean confidence", "label_accuracy": "label accuracy"}
 
 
 def judge_for(gan, loc, num: int, quiet: bool = False, bad_images: str = "error"):
