@@ -37,6 +37,10 @@ def build_dataset(cfg: dict, gan: GAN, split: str = "train", seed_offset: int = 
     `loc` skips resolving (and re-announcing) the data source; `seed_offset` varies shuffle and noise.
     `shard` (shard_id, num_shards): this worker's share and batch; "auto" = the msrun job's, None = all.
     """
+    missing = [k for k in config.SCHEMA if k not in cfg] if isinstance(cfg, dict) else ["all"]
+    if missing:
+        raise MindganError(f"build_dataset: cfg lacks {writes.short(', '.join(missing), 80)}: pass a whole recipe, "
+                           f"e.g. mindgan.config.load(model='gan', overrides={{...}})")
     shard = parallel.shard() if shard == "auto" else shard
     shard_id, num_shards = shard or (None, None)
     batch = parallel.local_batch(cfg, num_shards or 1)

@@ -70,7 +70,7 @@ SCHEMA: dict[str, Key] = {
     "max_steps": Key(int, 0, "stop each epoch after this many steps (0 = whole epoch); for quick runs", 0, 10**9),
     "steps_per_call": Key(int, 8, "training steps per compiled graph call (same numerics; fewer launches)", 1, 64),
     "seed": Key(int, 2323, "seed for shuffling, noise and initialisation", 0, 2**31 - 1),
-    "num_workers": Key(int, 0, "dataset workers (0 = one per core)", 0, 256),
+    "num_workers": Key(int, 0, "dataset workers (0 = one per core, up to 8; more than the cores are capped at the core count)", 0, 256),
     "threads": Key(int, 0, "CPU op threads (0 = half the cores, at least 1)", 0, 1024),
     "eval_every": Key(int, 0, "evaluate samples every N epochs and at the end (0 = never): FID etc. to metrics.csv",
                       0, 1000000),

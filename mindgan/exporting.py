@@ -169,6 +169,9 @@ def export(ckpt, fmt: str = "MINDIR", batch: int | None = None, out=None, model:
     ckpt = writes.regular_file(ckpt, "checkpoint", fix="; give a .ckpt file")
     default = ckpt.with_name(ckpt.stem + ("_tutorial" if fmt == "TUTORIAL" else "") + SUFFIX[fmt])
     out = Path(out) if out else default
+    if out.suffix.lower() != SUFFIX[fmt]:  # MindSpore appends its own suffix to any other name
+        raise MindganError(f"--out {writes.short(str(out))}: a {fmt} file must end in {SUFFIX[fmt]}, e.g. "
+                           f"{writes.short(str(out.with_suffix(SUFFIX[fmt])))}")
     check_out(out, ckpt, force, sidecar=fmt != "TUTORIAL")
     gan, meta = loaders.open_generator(ckpt, model=model)
     if batch is not None:

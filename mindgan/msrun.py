@@ -109,7 +109,28 @@ def set_aside_old_logs(log_dir: Path) -> Path | None:
     dest.mkdir()
     for p in old:
         p.rename(dest / p.name)
+    prune_old_logs(log_dir)
     return dest
+
+
+KEEP_JOBS = 5  # earlier jobs' log folders kept in --log-dir; older ones are deleted
+
+
+def prune_old_logs(log_dir: Path, keep: int = KEEP_JOBS) -> list[Path]:
+    """Delete all but the newest `keep` earlier_<time>/ folders, and only those holding nothing but the
+    logs a job writes (a folder with anything else, or a link, is left alone). Returns what went."""
+    import fnmatch
+
+    def ours(folder: Path) -> bool:
+        return (folder.is_dir() and not folder.is_symlink() and
+                all(f.is_file() and not f.is_symlink() and any(fnmatch.fnmatch(f.name, pat) for pat in JOB_LOGS)
+                    for f in folder.iterdir()))
+
+    earlier = sorted((p for p in log_dir.glob("earlier_*") if ours(p)), key=lambda p: (p.stat().st_mtime, p.name))
+    gone = earlier[: max(0, len(earlier) - keep)]
+    for folder in gone:
+        shutil.rmtree(folder, ignore_errors=True)
+    return gone
 
 
 def free_port(addr: str = "127.0.0.1") -> int:

@@ -77,7 +77,9 @@ def main() -> int:
 
     overrides = {}
     for item in args.set:
-        k, _, v = item.partition("=")
+        k, sep, v = item.partition("=")
+        if not sep or not k.isidentifier():
+            p.error(f"--set {item[:60]!r}: expected NAME=VALUE, e.g. --set EPOCHS=1")
         try:
             overrides[k] = ast.literal_eval(v)
         except (ValueError, SyntaxError):

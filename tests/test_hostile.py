@@ -292,3 +292,199 @@ def test_a_sigkilled_overwrite_loses_nothing(run, tiny_mnist):
     assert again.returncode == 0, again.stderr
     assert "is restored" in again.stdout
     assert not (run / runfolder.ASIDE).exists() and snapshot(run) != before  # replaced, after a full epoch
+
+
+# --- generate / export / evaluate write only what they wrote -------------------------------------------
+@pytest.fixture(scope="module")
+def ckpt(base_run):
+    return base_run / "checkpoints" / "gan_e0002.ckpt"
+
+
+def _cli(module, *argv):
+    import importlib
+
+    main = importlib.import_module(f"mindgan.cli.{module}").main
+    with pytest.raises(SystemExit) as done:
+        main([str(a) for a in argv])
+    return done.value.code
+
+
+@slow
+def test_generate_never_replaces_a_users_files_without_force(ckpt, tmp_path, capsys):
+    out = tmp_path / "mine"
+    (out / "images").mkdir(parents=True)
+    (out / "grid.png").write_bytes(b"my grid")
+    (out / "images" / "0001.png").write_bytes(b"my picture")
+    before = snapshot(out)
+    assert _cli("generate", "--ckpt", ckpt, "--out", out, "--device", "CPU") == 2
+    assert "--force" in capsys.readouterr().err and snapshot(out) == before
+    (out / "grid.png").unlink()
+    assert _cli("generate", "--ckpt", ckpt, "--out", out, "--device", "CPU") == 2  # images/0001.png
+    assert snapshot(out) == {"images/0001.png": before["images/0001.png"]}
+    from mindgan.cli.generate import main
+
+    assert main(["--ckpt", str(ckpt), "--out", str(out), "--device", "CPU", "--force"]) == 0
+    assert main(["--ckpt", str(ckpt), "--out", str(out), "--device", "CPU", "--num", 2]) == 0  # its own files now
+
+
+@slow
+def test_export_never_replaces_a_users_file_or_writes_through_a_link(ckpt, tmp_path, capsys):
+    mine = tmp_path / "mine.mindir"
+    mine.write_bytes(b"mine")
+    mine.chmod(0o444)
+    assert _cli("export", "--ckpt", ckpt, "--out", mine, "--device", "CPU") == 2
+    assert mine.read_bytes() == b"mine" and "--force" in capsys.readouterr().err
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    (tmp_path / "link.mindir").symlink_to(victim)
+    assert _cli("export", "--ckpt", ckpt, "--out", tmp_path / "link.mindir", "--force", "--device", "CPU") == 2
+    assert victim.read_text() == "keep"
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    assert _cli("export", "--ckpt", ckpt, "--out", loop, "--device", "CPU") == 2
+    assert _cli("export", "--ckpt", ckpt, "--out", str(tmp_path / "dir") + "/", "--device", "CPU") == 2
+    assert "ends with a slash" in capsys.readouterr().err and not (tmp_path / "dir").exists()
+    assert _cli("export", "--ckpt", ckpt, "--batch", 100000000, "--out", tmp_path / "b.mindir") == 2
+
+
+def test_evaluate_json_target_is_beside_a_checkpoint_outside_a_run(tmp_path, base_run):
+    from mindgan.metrics.evaluation import check_json_target, json_target
+
+    (tmp_path / "mymodels").mkdir()
+    assert json_target(ckpt=tmp_path / "mymodels" / "x.ckpt") == (tmp_path / "mymodels" / "evaluation_x.json").resolve()
+    assert json_target(ckpt=base_run / "checkpoints" / "gan_e0001.ckpt") == base_run.resolve() / "evaluation_gan_e0001.json"
+    (tmp_path / "evaluation.json").write_text("my notes")
+    with pytest.raises(MindganError, match="--force"):
+        check_json_target(samples=tmp_path)
+    check_json_target(samples=tmp_path, force=True)
+    assert (tmp_path / "evaluation.json").read_text() == "my notes"  # the check writes nothing
+
+
+def test_seeds_are_checked_before_any_work():
+    assert _cli("generate", "--ckpt", "x.ckpt", "--seed", "-5") == 2
+    assert _cli("evaluate", "--ckpt", "x.ckpt", "--seed", "-1") == 2
+
+
+def test_a_fifo_given_as_samples_or_checkpoint_is_one_line(tmp_path, capsys):
+    fifo = tmp_path / "x.npy"
+    os.mkfifo(fifo)
+    assert _cli("evaluate", "--samples", fifo) == 2
+    assert "FIFO" in capsys.readouterr().err
+    assert _cli("generate", "--ckpt", fifo, "--model", "gan", "--out", tmp_path / "g") == 2
+    assert "FIFO" in capsys.readouterr().err and not (tmp_path / "g").exists()
+
+
+# --- the API checks its inputs --------------------------------------------------------------------------
+@slow
+def test_the_api_refuses_wrong_inputs_in_one_line(ckpt, tiny_mnist):
+    gan, _ = mindgan.load_generator(ckpt)
+    for bad in (np.zeros((4, 7), np.float32), np.zeros(100, np.float32)):
+        with pytest.raises(MindganError, match="z has shape"):
+            gan.sample(bad)
+    with pytest.raises(MindganError, match="num must be"):
+        gan.noise(-3, 0)
+    with pytest.raises(MindganError, match="lacks"):
+        mindgan.build_dataset({}, gan)
+    cfg = config.load(model="cgan", overrides={"data": str(tiny_mnist)})
+    cgan = mindgan.create_model(cfg)
+    z = cgan.noise(3, 0)
+    for labels in ([0, 1, 12], [0, 1, -1], [1]):
+        with pytest.raises(MindganError, match="labels"):
+            cgan.sample(z, labels)
+
+
+@pytest.mark.parametrize("model,args,words", [
+    ("gan", {"g_hidden": [1000000, 1000000]}, "from 1 to 16384"),
+    ("gan", {"g_hidden": []}, "list of 1 to 64"),
+    ("dcgan", {"ngf": 5000}, "at most 1024"),
+])
+def test_model_args_are_bounded_before_anything_is_built(model, args, words):
+    with pytest.raises(MindganError, match=words):
+        config.load(model=model, overrides={"model_args": args})
+
+
+# --- unbounded: launch logs, workers ---------------------------------------------------------------------
+def test_launch_keeps_the_logs_of_the_last_few_jobs_only(tmp_path):
+    from mindgan import msrun
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "earlier_mine").mkdir()
+    (logs / "earlier_mine" / "notes.txt").write_text("not a log: never pruned")
+    for job in range(msrun.KEEP_JOBS + 4):
+        (logs / "worker_0.log").write_text(f"job {job}")
+        os.utime(logs / "worker_0.log", (1000 + job, 1000 + job))
+        msrun.set_aside_old_logs(logs)
+    kept = sorted(p.name for p in logs.glob("earlier_*") if p.name != "earlier_mine")
+    assert len(kept) == msrun.KEEP_JOBS and (logs / "earlier_mine" / "notes.txt").is_file()
+    assert {(logs / k / "worker_0.log").read_text() for k in kept} == {f"job {j}" for j in range(4, 9)}
+
+
+@slow
+@pytest.mark.parametrize("workers", [3, 256])
+def test_num_workers_in_the_documented_range_trains(tmp_path, tiny_mnist, workers):
+    summary = mindgan.train("gan", tmp_path / "run", data=str(tiny_mnist), num_workers=workers,
+                            **{**QUICK, "epochs": 1, "max_steps": 1})
+    assert summary["step"] == 1
+
+
+# --- misleading messages ---------------------------------------------------------------------------------
+def test_fid_of_a_few_images_warns():
+    from mindgan.metrics.report import table
+
+    res = {"kind": "images", "fid_n": 2, "reference_n": 2, "fid": 0.3, "fid_floor": 0.2, "fid_references": {},
+           "feature_space": "x", "reference": "y"}
+    assert "warning: FID from N=2" in table(res)
+    assert "warning" not in table({**res, "fid_n": 500})
+
+
+def test_images_too_deep_are_named(tmp_path):
+    from PIL import Image
+
+    from mindgan.metrics.inputs import read_folder
+
+    deep = tmp_path / "x" / "y" / "z"
+    deep.mkdir(parents=True)
+    for i in range(3):
+        Image.new("L", (8, 8)).save(deep / f"{i}.png")
+    with pytest.raises(MindganError, match=r"deeper than one sub-folder .*x/y/z/0.png"):
+        read_folder(tmp_path)
+
+
+@slow
+def test_run_notebooks_set_without_equals_is_refused():
+    proc = subprocess.run([sys.executable, "notebooks/run_notebooks.py", "--set", "garbage"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "NAME=VALUE" in proc.stderr
+
+
+@slow
+def test_an_edited_export_json_is_one_line_and_makes_no_folder(ckpt, tmp_path):
+    from mindgan.exporting import export
+
+    f = export(ckpt, "MINDIR", out=tmp_path / "g.mindir")
+    side = tmp_path / "g.mindir.json"
+    good = json.loads(side.read_text())
+    for edit in ({"value_range": "bogus"}, {"inputs": [{"name": "z", "shape": [None, 64]}]},
+                 {"outputs": [{"name": "images", "shape": [None, 3, 8, 8]}]}):
+        side.write_text(json.dumps({**good, **edit}))
+        assert _cli("generate", "--model-file", f, "--out", tmp_path / "out", "--device", "CPU") == 2
+        assert not (tmp_path / "out").exists()
+
+
+@slow
+def test_a_feature_net_at_chance_is_refused_and_not_cached(tmp_path):
+    """Identical images in two class folders: the net cannot beat chance, so no FID may be built on it."""
+    from PIL import Image
+
+    from mindgan.metrics import classifier, featnet
+
+    pic = Image.fromarray(np.random.default_rng(0).integers(0, 255, (16, 16), dtype=np.uint8))
+    for c in ("a", "b"):
+        (tmp_path / "real" / c).mkdir(parents=True)
+        for i in range(8):
+            pic.save(tmp_path / "real" / c / f"{i}.png")
+    with pytest.raises(MindganError, match="no better than chance"):
+        featnet.load_or_train(tmp_path / "real", "same-pictures", (1, 16, 16), quiet=True)
+    cached = classifier.cache_dir("same-pictures")
+    assert not cached.exists() or not list(cached.iterdir())

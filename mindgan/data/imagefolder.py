@@ -52,6 +52,22 @@ def list_images(root: Path) -> tuple[list[Path], bool]:
     return direct + nested, bool(direct)
 
 
+def deeper_hint(root: Path, limit: int = 10000) -> str:
+    """When images sit deeper than root/<class>/, a phrase naming one (training reads only two levels)."""
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        depth = len(Path(dirpath).relative_to(root).parts)
+        if depth >= 2:
+            hit = next((f for f in filenames if is_image_name(Path(f))), None)
+            if hit:
+                return (f"; images deeper than one sub-folder are not read (e.g. {Path(dirpath, hit).relative_to(root)}): "
+                        f"give the folder whose sub-folders hold them")
+        seen += len(filenames) + len(dirnames)
+        if seen > limit:
+            break
+    return ""
+
+
 def _reason(err: BaseException) -> str:
     return " ".join(str(err).split())[:120] or type(err).__name__
 
@@ -273,8 +289,8 @@ def _prepare(root: Path, image_size: int, bad_images: str, cache: Path, state: t
         print(f"mindgan: skipping {len(result.bad)} unreadable and {len(result.small)} too-small "
               f"(< {image_size} px) image(s) in {root}")
     if not result.good:
-        raise MindganError(f"{root} holds no usable images ({', '.join(IMAGE_EXTS)}) directly or in its "
-                           f"sub-folders; give a folder of images with --data")
+        raise MindganError(f"{root} holds no usable images ({', '.join(IMAGE_EXTS)}) directly or one sub-folder "
+                           f"down{deeper_hint(root) or '; give a folder of images with --data'}")
     if result.flat or result.bad or result.small or any(p.suffix not in EXTENSIONS for p in result.good):
         return _view(result, cache), len(result.good)
     return root, len(result.good)

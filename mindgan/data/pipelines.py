@@ -108,7 +108,7 @@ def mnist(loc: Location, batch_size: int, latent_size: int, seed: int, value_ran
     n = idx.check_split(folder, split, num_classes)
     _check_image_size(folder, split, image_size)
     _check_whole_batch(n // (num_shards or 1), batch_size, folder, drop_remainder)
-    workers = num_workers or min(cpu_cores(), 8)
+    workers = min(num_workers, cpu_cores()) if num_workers else min(cpu_cores(), 8)
     ds.config.set_seed(seed)
     data = ds.MnistDataset(str(folder), usage=split, shuffle=shuffle, num_parallel_workers=workers,
                            **_shards(num_shards, shard_id))
@@ -136,7 +136,7 @@ def images(loc: Location, batch_size: int, latent_shape, seed: int, value_range:
     folder = _split_folder(loc, split)
     root, n = prepare(Path(folder), image_size, bad_images, cache_root())
     _check_whole_batch(n // (num_shards or 1), batch_size, folder, drop_remainder)
-    workers = num_workers or min(cpu_cores(), 8)  # the tutorial's 4 is an error on 2 cores
+    workers = min(num_workers, cpu_cores()) if num_workers else min(cpu_cores(), 8)  # the tutorial's 4 is an error on 2 cores
     ds.config.set_seed(seed)
     data = ds.ImageFolderDataset(str(root), shuffle=shuffle, decode=False, extensions=EXTENSIONS,
                                  num_parallel_workers=workers, **_shards(num_shards, shard_id))

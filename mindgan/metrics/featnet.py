@@ -24,11 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..data.imagefolder import list_images
+from ..data.imagefolder import BadImage, list_images, open_image
 from ..errors import MindganError
 from . import classifier
 from .inputs import read_files
 
+CHANCE_MARGIN = 0.05  # held-out accuracy this far above chance at least, or the net is refused
 VERSION = 1  # bump when the architecture or training recipe changes: old caches are retrained
 FEATURE_DIM = 128
 WIDTHS = (32, 64, 128, 128)  # stride-2 conv stages (as DCGAN's D), as many as halve the image to 4x4
@@ -79,13 +80,24 @@ def build(shape: tuple, num_classes: int):
 
 # --- data -----------------------------------------------------------------------------------------
 
-def labelled_files(folder: Path) -> tuple[list[Path], np.ndarray | None, list[str]]:
+def labelled_files(folder: Path, bad_images: str = "error", shape: tuple | None = None
+                   ) -> tuple[list[Path], np.ndarray | None, list[str]]:
     """The images ImageFolderDataset reads, their class indices and class names; (files, None, []) when
-    the folder has fewer than two class sub-folders (the rotation fallback)."""
+    the folder has fewer than two class sub-folders (the rotation fallback). bad_images "skip" leaves
+    out what training skips (unreadable files, and images smaller than shape's side), as the run said."""
     folder = Path(folder)
     if not folder.is_dir():
         raise MindganError(f"image folder {folder} does not exist")
     files, flat = list_images(folder)
+    if bad_images == "skip":
+        def usable(f):
+            try:
+                img = open_image(f, load=False)
+            except BadImage:
+                return False
+            return shape is None or min(img.size) >= min(shape[1:])
+
+        files = [f for f in files if usable(f)]
     classes = sorted({f.parent.name for f in files if f.parent != folder})
     if flat or len(classes) < 2:
         return files, None, []
@@ -134,12 +146,12 @@ def _batch(images, labels, idx, rng, square):
 # --- training and the cache -----------------------------------------------------------------------
 
 def train(folder: Path, source: str, shape: tuple, epochs: int = EPOCHS, batch_size: int = 64,
-          lr: float = 2e-3, seed: int = 0, quiet: bool = False) -> tuple[object, dict]:
+          lr: float = 2e-3, seed: int = 0, quiet: bool = False, bad_images: str = "error") -> tuple[object, dict]:
     import mindspore as ms
 
 
     folder = Path(folder)
-    files, labels, classes = labelled_files(folder)
+    files, labels, classes = labelled_files(folder, bad_images, shape)
     if len(files) < 8:  # 4 per half: FID needs 2 a side; real data sets have thousands
         raise MindganError(f"{folder} holds {len(files)} images: too few to train the feature net that "
                            f"judges image folders (8 at least)")
@@ -180,13 +192,19 @@ def train(folder: Path, source: str, shape: tuple, epochs: int = EPOCHS, batch_s
         # chance: always answering the held-out images' commonest class
         info.update(heldout_images=n_held, heldout_accuracy=float(np.mean(pred == y)),
                     heldout_chance=float(np.bincount(y).max() / len(y)))
+        if info["heldout_accuracy"] < info["heldout_chance"] + CHANCE_MARGIN:  # its features say nothing
+            raise MindganError(f"the feature net trained on {folder} reached held-out accuracy "
+                               f"{info['heldout_accuracy']:.3f}, no better than chance ({info['heldout_chance']:.3f}): "
+                               f"its features cannot judge these images, so no FID is given and nothing is cached; "
+                               f"give a folder with more (or more varied) real images")
     classifier.save_net(classifier.cache_dir(source), stem(shape), net, info)
     return net, info
 
 
-def load_or_train(folder: Path, source: str, shape: tuple, quiet: bool = False) -> tuple[object, dict]:
+def load_or_train(folder: Path, source: str, shape: tuple, quiet: bool = False,
+                  bad_images: str = "error") -> tuple[object, dict]:
     """The cached feature net for (source, shape), trained now (and said so) when absent or stale."""
-    files, labels, classes = labelled_files(folder)
+    files, labels, classes = labelled_files(folder, bad_images, shape)
     where = classifier.cache_dir(source)
     info = classifier.load_info(where, stem(shape), VERSION, fingerprint(files, Path(folder), shape))
     if info is not None:
@@ -196,7 +214,7 @@ def load_or_train(folder: Path, source: str, shape: tuple, quiet: bool = False) 
                 "image rotation (0/90/180/270 degrees): it has no class sub-folders to learn")
         print(f"mindgan: no feature net cached for {source} at {'x'.join(map(str, shape))}: training one to "
               f"predict {what} (once; cached in {where})", flush=True)
-    net, info = train(folder, source, shape, quiet=quiet)
+    net, info = train(folder, source, shape, quiet=quiet, bad_images=bad_images)
     if not quiet and "heldout_accuracy" in info:
         print(f"mindgan: feature net held-out accuracy {info['heldout_accuracy']:.3f} (chance "
               f"{info['heldout_chance']:.3f}) on {info['heldout_images']} images ({info['train_seconds']:.0f}s)",

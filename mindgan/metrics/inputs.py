@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import writes
-from ..data.imagefolder import IMAGE_EXTS, list_images, read_images
+from ..data.imagefolder import IMAGE_EXTS, deeper_hint, list_images, read_images
 from ..errors import MindganError
 from ..models import to_unit  # noqa: F401  (the one value-range helper; imported from here too)
 
@@ -63,7 +63,7 @@ def read_folder(folder: Path, limit: int | None = None, size: tuple[int, int] | 
     files, _ = list_images(folder)
     if len(files) < 2:
         raise MindganError(f"{folder} holds {len(files)} image file(s) ({', '.join(IMAGE_EXTS)}) directly or "
-                           f"in its sub-folders; need at least 2")
+                           f"one sub-folder down; need at least 2{deeper_hint(folder)}")
     if limit and len(files) > limit:
         files = [files[i] for i in sorted(np.random.default_rng(seed).choice(len(files), limit, replace=False))]
     channels = {"L": 1, "RGB": 3, None: None}[mode]

@@ -109,10 +109,12 @@ class ImageJudge:
 
     kind = "images"
 
-    def __init__(self, folder, source: str, shape: tuple, max_half: int = DEFAULT_NUM, quiet: bool = False):
+    def __init__(self, folder, source: str, shape: tuple, max_half: int = DEFAULT_NUM, quiet: bool = False,
+                 bad_images: str = "error"):
         self.shape, self.source = tuple(int(v) for v in shape), source
-        self.net, self.info = featnet.load_or_train(Path(folder), source, self.shape, quiet=quiet)
-        files = featnet.labelled_files(Path(folder))[0]
+        self.net, self.info = featnet.load_or_train(Path(folder), source, self.shape, quiet=quiet,
+                                                    bad_images=bad_images)
+        files = featnet.labelled_files(Path(folder), bad_images, self.shape)[0]
         c, h, w = self.shape
         a, b = (read_files([files[i] for i in part[:max_half]], (h, w), "L" if c == 1 else "RGB")
                 for part in featnet.halves(len(files)))
@@ -178,6 +180,7 @@ MANIFOLD_ROWS = {"precision": "precision (samples on the real manifold)",
                  "recall": "recall (real images the samples reach)",
                  "density": "density (precision robust to outliers)",
                  "coverage": "coverage (recall robust to outliers)"}
+FEW = 50  # images per side below which table() warns that FID is noise
 
 
 def table(res: dict) -> str:
@@ -209,6 +212,9 @@ def table(res: dict) -> str:
         lines.append(f"classifier: LeNet-5 on {res['classifier']['source']}, held-out accuracy "
                      f"{f(acc)}" + (f" ({res['classifier']['heldout_images']} images)" if acc is not None else ""))
     lines.append(f"features: {res['feature_space']}; reference: {res['reference']}")
+    if res["fid_n"] < FEW:  # FID's covariance from a handful of images is mostly noise
+        lines.append(f"warning: FID from N={res['fid_n']} images per side is dominated by chance; compare FIDs "
+                     f"from at least {FEW} (--num, or more samples/real images)")
     return "\n".join(lines)
 
 
@@ -225,7 +231,8 @@ def judge_for(gan, loc, num: int, quiet: bool = False, bad_images: str = "error"
     if loc.kind == "mnist":
         raise MindganError(f"the digit classifier takes 1x28x28 images; this model makes "
                            f"{'x'.join(map(str, gan.image_shape))}")
-    return ImageJudge(loc.train, loc.source, tuple(gan.image_shape), max_half=num, quiet=quiet)
+    return ImageJudge(loc.train, loc.source, tuple(gan.image_shape), max_half=num, quiet=quiet,
+                      bad_images=bad_images)
 
 
 def training_hook(cfg: dict, gan, loc):

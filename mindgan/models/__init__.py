@@ -31,6 +31,9 @@ VALUE_LIMITS = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 VALUE_RANGES = tuple(VALUE_LIMITS)
 
 
+MAX_WIDTH = 16384  # units or channels of one layer: wider needs gigabytes per layer and is no tutorial's
+
+
 @dataclass(frozen=True)
 class Arg:
     """One `model_args` key: its type (int, float or "ints" for a list of positive ints), default, minimum."""
@@ -39,22 +42,28 @@ class Arg:
     default: object
     min: float | None = None
     help: str = ""
+    max: float | None = None  # default for int and "ints": MAX_WIDTH (a layer of a million units is 4 TB)
 
     def check(self, key: str, value, model: str):
+        from ..writes import short
+
         where = f"model_args.{key} of {model}"
+        top = self.max if self.max is not None else MAX_WIDTH
         if self.type == "ints":
-            if not (isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool)
-                                                              for v in value)):
-                raise MindganError(f"{where} must be a non-empty list of integers, e.g. {self.default}; got {value!r}")
-            if min(value) < (self.min or 1):
-                raise MindganError(f"{where} must hold integers >= {self.min or 1}; got {value!r}")
+            if not (isinstance(value, list) and 0 < len(value) <= 64 and
+                    all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
+                raise MindganError(f"{where} must be a list of 1 to 64 integers, e.g. {self.default}; got {short(value)}")
+            if min(value) < (self.min or 1) or max(value) > top:
+                raise MindganError(f"{where} must hold integers from {self.min or 1} to {top:g}; got {short(value)}")
             return list(value)
         if self.type is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, self.type) or isinstance(value, bool):
-            raise MindganError(f"{where} must be {self.type.__name__}, e.g. {self.default}; got {value!r}")
+            raise MindganError(f"{where} must be {self.type.__name__}, e.g. {self.default}; got {short(value)}")
         if self.min is not None and value < self.min:
-            raise MindganError(f"{where} must be at least {self.min}; got {value!r}")
+            raise MindganError(f"{where} must be at least {self.min}; got {short(value)}")
+        if self.type is int and value > top or self.type is float and self.max is not None and value > self.max:
+            raise MindganError(f"{where} must be at most {top:g}; got {short(value)}")
         return value
 
 
@@ -107,7 +116,10 @@ class GAN:
 
 def check_inputs(z, labels, latent_shape: tuple, conditional: bool, num_classes: int | None):
     """z as float32 (N, *latent_shape) and, for a conditional model, N int32 labels in range; else one line."""
-    z = np.asarray(z, np.float32)
+    try:
+        z = np.asarray(z, np.float32)
+    except (ValueError, TypeError) as err:
+        raise MindganError(f"z must be numbers (float32 noise, e.g. gan.noise(N, seed)); {str(err)[:80]}") from None
     if z.ndim != 1 + len(latent_shape) or tuple(z.shape[1:]) != latent_shape or len(z) < 1:
         raise MindganError(f"z has shape {z.shape}; this generator takes (N, {', '.join(map(str, latent_shape))}) "
                            f"with N >= 1: use gan.noise(N, seed)")
@@ -203,7 +215,11 @@ def create_model(cfg: dict) -> GAN:
     """Build the model a config names, with parameter names that cannot clash inside one graph, and check
     its generator against the contract."""
     spec = get_model(cfg["model"])
-    gan = spec.build(cfg, check_config(cfg))
+    try:
+        gan = spec.build(cfg, check_config(cfg))
+    except MemoryError:
+        raise MindganError(f"{spec.name} with these model_args and image size does not fit in memory: use smaller "
+                           f"layers (see python -m mindgan.train --list-models)") from None
     gan.value_range, gan.conditional = spec.value_range, spec.conditional
     gan.num_classes = cfg["num_classes"] if spec.conditional else None
     gan.generator.update_parameters_name("generator.")

@@ -49,7 +49,8 @@ class ConvGenerator(nn.Cell):
 
 
 @register_model("convgan", recipe="convgan_mnist.yaml", value_range="sigmoid",
-                args={"g_filters": Arg(int, 128, 1, "generator filters"), "d_filters": Arg(int, 64, 1, "discriminator filters"),
+                args={"g_filters": Arg(int, 128, 1, "generator filters", max=2048),
+                      "d_filters": Arg(int, 64, 1, "discriminator filters", max=2048),
                       "dropout": Arg(float, 0.4, 0.0, "discriminator Dropout probability")},
                 about="convolutional GAN on MNIST, images in [0, 1] (the Keras conv-GAN tutorial)")
 def build_convgan(cfg: dict, args: dict) -> GAN:

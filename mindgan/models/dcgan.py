@@ -83,8 +83,8 @@ class Discriminator(nn.Cell):
         return self.adv_layer(out.reshape(out.shape[0], -1))
 
 
-WIDTHS = {"ngf": Arg(int, 64, 1, "generator width (channels of its last hidden layer)"),
-          "ndf": Arg(int, 64, 1, "discriminator width (channels of its first layer)")}
+WIDTHS = {"ngf": Arg(int, 64, 1, "generator width (channels of its last hidden layer)", max=1024),
+          "ndf": Arg(int, 64, 1, "discriminator width (channels of its first layer)", max=1024)}
 
 
 @register_model("dcgan", recipe="dcgan_faces.yaml", args=WIDTHS, data=("images", "mnist"),
