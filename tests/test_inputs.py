@@ -163,7 +163,7 @@ def test_evaluate_folder_for_file_and_file_for_folder(tmp_path, case, needles):
 
 
 def test_generate_ckpt_folder_is_named(tmp_path):
-    assert_one_line_error(run_cli("mindgan.generate", "--ckpt", tmp_path), "is a folder: give a .ckpt file")
+    assert_one_line_error(run_cli("mindgan.generate", "--ckpt", tmp_path), "is a folder", "give a .ckpt file")
 
 
 # --- IDX files that do not fit the model --------------------------------------------------------------------
