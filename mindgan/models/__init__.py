@@ -52,7 +52,7 @@ class Arg:
         if self.type == "ints":
             if not (isinstance(value, list) and 0 < len(value) <= 64 and
                     all(isinstance(v, int) and not isinstance(v, bool) for v in value)):
-                raise MindganError(f"{where} must be a list of 1 to 64 integers, e.g. {self.default}; got {short(value)}")
+                raise MindganError(f"{where} must be a non-empty list of integers (at most 64), e.g. {self.default}; got {short(value)}")
             if min(value) < (self.min or 1) or max(value) > top:
                 raise MindganError(f"{where} must hold integers from {self.min or 1} to {top:g}; got {short(value)}")
             return list(value)
