@@ -4,6 +4,7 @@ workers than this machine holds), running the job, and naming the worker whose l
 from __future__ import annotations
 
 import errno
+import fnmatch
 import os
 import re
 import shutil
@@ -119,8 +120,6 @@ KEEP_JOBS = 5  # earlier jobs' log folders kept in --log-dir; older ones are del
 def prune_old_logs(log_dir: Path, keep: int = KEEP_JOBS) -> list[Path]:
     """Delete all but the newest `keep` earlier_<time>/ folders, and only those holding nothing but the
     logs a job writes (a folder with anything else, or a link, is left alone). Returns what went."""
-    import fnmatch
-
     def ours(folder: Path) -> bool:
         return (folder.is_dir() and not folder.is_symlink() and
                 all(f.is_file() and not f.is_symlink() and any(fnmatch.fnmatch(f.name, pat) for pat in JOB_LOGS)

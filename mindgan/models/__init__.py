@@ -23,6 +23,7 @@ from typing import Callable, Protocol, runtime_checkable
 import numpy as np
 
 from ..errors import MindganError
+from ..writes import short
 from ..registry import LOSSES, MODELS
 
 DATA_KINDS = ("mnist", "images")
@@ -45,8 +46,6 @@ class Arg:
     max: float | None = None  # default for int and "ints": MAX_WIDTH (a layer of a million units is 4 TB)
 
     def check(self, key: str, value, model: str):
-        from ..writes import short
-
         where = f"model_args.{key} of {model}"
         top = self.max if self.max is not None else MAX_WIDTH
         if self.type == "ints":
