@@ -7,7 +7,8 @@ import time
 
 import numpy as np
 
-from . import config, device
+from . import config, device, parallel
+from .api import build_dataset
 from .training import Trainer
 
 
@@ -59,3 +60,20 @@ def time_pipeline(dataset, batches: int) -> float:
         if i + 1 >= batches:
             break
     return n / (time.perf_counter() - t0)
+
+
+def measure(cfg: dict, steps: int, batches: int) -> dict:
+    """What `python -m mindgan.bench` prints, for a config on the device already set up: the step timing on
+    one graph call's worth of real batches, the pipeline alone, the images per second of both. Under msrun
+    (python -m mindgan.launch --bench) it joins the job first, and every worker times its shard."""
+    workers = parallel.init()
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = Trainer(cfg, tmp, progress=False, hooks=[])
+        dataset, loc = build_dataset(cfg, trainer.gan)
+        it = dataset.create_dict_iterator(num_epochs=1, output_numpy=True)
+        k = max(1, min(cfg["steps_per_call"], dataset.get_dataset_size()))
+        timing = time_steps(trainer, [next(it) for _ in range(k)], steps)
+        pipe = time_pipeline(dataset, batches)
+    step_ips = trainer.global_batch / (timing["step_ms"] / 1e3)  # all workers' images per step
+    return {**timing, "workers": workers, "steps_per_call": k, "global_batch": trainer.global_batch, "local_batch": parallel.local_batch(cfg),
+            "data": loc.source, "train_images_per_s": step_ips, "pipeline_images_per_s": pipe}

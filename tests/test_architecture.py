@@ -18,10 +18,7 @@ LOCAL_OWN_IMPORTS = {
     ("mindgan.cli.generate", "mindgan.loaders"): "the same: loading a generator loads MindSpore",
     ("mindgan.cli.evaluate", "mindgan.metrics.evaluation"): "the same: evaluation loads generators (MindSpore)",
     ("mindgan.cli.export", "mindgan.exporting"): "the same: the exporter is MindSpore's",
-    ("mindgan.cli.bench", "mindgan.parallel"): "the same",
-    ("mindgan.cli.bench", "mindgan.api"): "the same",
-    ("mindgan.cli.bench", "mindgan.benchmark"): "the same",
-    ("mindgan.cli.bench", "mindgan.training"): "the same",
+    ("mindgan.cli.bench", "mindgan.benchmark"): "the same: it builds a trainer",
 }
 # third-party packages a function may import: heavy to load, optional, or present on some systems only
 LOCAL_THIRD_PARTY = {
