@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 
 import pytest
 
@@ -14,9 +15,27 @@ _spec.loader.exec_module(record)
 RECORDED = json.loads(record.RECORD.read_text())
 
 
+# The losses were recorded with MindSpore 2.10: there they must stay bit for bit. MindSpore 2.8.0's CPU kernels
+# differ from 2.10's in the last float32 bit (scripts/compat.sh 2.8.0), so other versions get a 1e-5 tolerance.
+RECORDED_WITH = "2.10."
+
+
+def _close(got: list, want: list) -> bool:
+    return len(got) == len(want) and all(
+        len(g) == len(w) and all(math.isclose(a, b, rel_tol=1e-5) if isinstance(b, float) else a == b
+                                 for a, b in zip(g, w))
+        for g, w in zip(got, want))
+
+
 @pytest.mark.parametrize("model", sorted(RECORDED))
 def test_first_losses_unchanged(model):
-    assert record.first_losses(model) == RECORDED[model]
+    import mindspore
+
+    got = record.first_losses(model)
+    if mindspore.__version__.startswith(RECORDED_WITH):
+        assert got == RECORDED[model]
+    else:
+        assert _close(got, RECORDED[model]), (got, RECORDED[model])
 
 
 def test_every_registered_model_is_recorded():
