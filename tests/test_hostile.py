@@ -324,7 +324,7 @@ def test_generate_never_replaces_a_users_files_without_force(ckpt, tmp_path, cap
     from mindgan.cli.generate import main
 
     assert main(["--ckpt", str(ckpt), "--out", str(out), "--device", "CPU", "--force"]) == 0
-    assert main(["--ckpt", str(ckpt), "--out", str(out), "--device", "CPU", "--num", 2]) == 0  # its own files now
+    assert main(["--ckpt", str(ckpt), "--out", str(out), "--device", "CPU", "--num", "2"]) == 0  # its own files now
 
 
 @slow
