@@ -488,3 +488,11 @@ def test_a_feature_net_at_chance_is_refused_and_not_cached(tmp_path):
         featnet.load_or_train(tmp_path / "real", "same-pictures", (1, 16, 16), quiet=True)
     cached = classifier.cache_dir("same-pictures")
     assert not cached.exists() or not list(cached.iterdir())
+
+
+def test_precision_and_recall_of_two_images_are_left_out_not_a_traceback():
+    from mindgan.metrics import manifold
+
+    two = np.random.default_rng(0).random((2, 8))
+    assert manifold.all_four(two, two) == {"precision": None, "recall": None, "density": None, "coverage": None}
+    assert manifold.all_four(np.random.default_rng(1).random((20, 8)), np.random.default_rng(2).random((20, 8)))["recall"] is not None

@@ -70,7 +70,10 @@ def density_coverage(real: np.ndarray, fake: np.ndarray, k: int = K_DENSITY_COVE
 
 
 def all_four(real: np.ndarray, fake: np.ndarray) -> dict:
-    """{'precision', 'recall', 'density', 'coverage'} of samples `fake` against `real` features."""
+    """{'precision', 'recall', 'density', 'coverage'} of samples `fake` against `real` features; None
+    each when either side has too few vectors for the k nearest neighbours (the table shows "-")."""
+    if min(len(real), len(fake)) <= max(K_PRECISION_RECALL, K_DENSITY_COVERAGE):
+        return {"precision": None, "recall": None, "density": None, "coverage": None}
     p, r = precision_recall(real, fake)
     d, c = density_coverage(real, fake)
     return {"precision": p, "recall": r, "density": d, "coverage": c}
