@@ -496,3 +496,20 @@ def test_precision_and_recall_of_two_images_are_left_out_not_a_traceback():
     two = np.random.default_rng(0).random((2, 8))
     assert manifold.all_four(two, two) == {"precision": None, "recall": None, "density": None, "coverage": None}
     assert manifold.all_four(np.random.default_rng(1).random((20, 8)), np.random.default_rng(2).random((20, 8)))["recall"] is not None
+
+
+def test_the_feature_net_leaves_out_what_bad_images_skip_leaves_out(tmp_path):
+    """--bad-images skip: the --eval-every feature net reads the files training reads, not the one it skipped."""
+    from PIL import Image
+
+    from mindgan.metrics import featnet
+
+    for c in ("a", "b"):
+        (tmp_path / c).mkdir()
+        for i in range(3):
+            Image.new("L", (16, 16), 40 * i).save(tmp_path / c / f"{i}.png")
+    (tmp_path / "a" / "broken.png").write_bytes(b"not a png")
+    Image.new("L", (4, 4)).save(tmp_path / "b" / "tiny.png")
+    names = {f.name for f in featnet.labelled_files(tmp_path, "skip", (1, 16, 16))[0]}
+    assert "broken.png" not in names and "tiny.png" not in names and len(names) == 3
+    assert len(featnet.labelled_files(tmp_path)[0]) == 8  # "error": every file, the first bad one named later
