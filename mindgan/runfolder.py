@@ -71,6 +71,9 @@ def check(out: Path, resume: bool, overwrite: bool) -> None:
     check_name(out)
     if resume and overwrite:
         raise MindganError("--resume and --overwrite contradict each other: choose one")
+    if os.path.islink(out) and not out.exists():
+        raise MindganError(f"--out {writes.short(str(out))} is a symbolic link to nothing (or a loop of links): "
+                           f"remove it or choose another --out")
     try:
         if out.exists() and not out.is_dir():
             raise MindganError(f"--out {out} is {writes.kind(out.resolve())}, not a folder: choose another --out")

@@ -521,9 +521,9 @@ def tries(sb: Sandbox):
     @add("export --out a loop of links")
     def _():
         d = sb.folder("exp")
-        (d / "a").symlink_to(d / "b")
-        (d / "b").symlink_to(d / "a")
-        return cli("export", "--ckpt", sb.ckpt, "--out", d / "a", "--device", "CPU"), []
+        (d / "a.mindir").symlink_to(d / "b.mindir")
+        (d / "b.mindir").symlink_to(d / "a.mindir")
+        return cli("export", "--ckpt", sb.ckpt, "--out", d / "a.mindir", "--device", "CPU"), []
 
     @add("export --out with a trailing slash")
     def _():

@@ -339,7 +339,7 @@ def test_export_never_replaces_a_users_file_or_writes_through_a_link(ckpt, tmp_p
     (tmp_path / "link.mindir").symlink_to(victim)
     assert _cli("export", "--ckpt", ckpt, "--out", tmp_path / "link.mindir", "--force", "--device", "CPU") == 2
     assert victim.read_text() == "keep"
-    loop = tmp_path / "loop"
+    loop = tmp_path / "loop.mindir"
     loop.symlink_to(loop)
     assert _cli("export", "--ckpt", ckpt, "--out", loop, "--device", "CPU") == 2
     assert _cli("export", "--ckpt", ckpt, "--out", str(tmp_path / "dir") + "/", "--device", "CPU") == 2
