@@ -71,7 +71,7 @@ def test_two_nodes_on_loopback_train_as_one_run(tiny_mnist, tmp_path):
     assert weights(tmp_path / "node0" / "worker_0.log", 0) == weights(tmp_path / "node1" / "worker_1.log", 1)
     assert not (tmp_path / "node0" / "worker_1.log").exists()
     # Rank 0 alone wrote the run: one checkpoint, one CSV row per step (a second writer doubles them).
-    assert run_files(out) == ["checkpoints/gan_e0001.ckpt", "checkpoints/gan_e0001.json", "config.yaml",
+    assert run_files(out) == ["checkpoints/.mindgan-written", "checkpoints/gan_e0001.ckpt", "checkpoints/gan_e0001.json", "config.yaml",
                               "fixed_noise.npy", "images/epoch_0001.png", "loss_curve.png", "losses.csv",
                               "progress.gif"]
     dp = _losses(out / "losses.csv")

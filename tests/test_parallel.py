@@ -91,7 +91,7 @@ def test_two_cpu_workers_train_as_one_run(tiny_mnist, tmp_path):
     assert prints[0] == prints[1]
     # One set of outputs: rank 0's. A second writer would double the CSV rows.
     files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
-    assert files == ["checkpoints/gan_e0001.ckpt", "checkpoints/gan_e0001.json", "config.yaml",
+    assert files == ["checkpoints/.mindgan-written", "checkpoints/gan_e0001.ckpt", "checkpoints/gan_e0001.json", "config.yaml",
                      "fixed_noise.npy", "images/epoch_0001.png", "loss_curve.png", "losses.csv", "progress.gif"]
     dp = _losses(out / "losses.csv")
     assert dp.shape == (STEPS, 2)
