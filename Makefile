@@ -2,7 +2,7 @@
 PY ?= .venv/bin/python
 EPOCHS ?= 30
 
-.PHONY: install train train-dp train-dcgan test test-fast bench profile device-check notebooks data clean
+.PHONY: install train train-dp train-dcgan test test-fast mutation bench profile device-check notebooks data clean
 
 install:
 	python3 -m venv .venv
@@ -31,8 +31,16 @@ data:
 test:
 	$(PY) -m pytest -q
 
-test-fast:  # the unit tier: under a minute on 2 idle cores
-	$(PY) -m pytest -q -m "not slow"
+test-fast:  # no test that starts a process or trains past a few steps (docs/testing.md)
+	$(PY) -m pytest -q -m "not subprocess and not trains"
+
+# mutmut over the pure-Python core, judged by the fast tier, then the hand-made breaks of the MindSpore
+# parts (docs/testing.md has the scores); CPU-heavy: tens of minutes on 2 cores.
+mutation:
+	rm -rf mutants
+	$(PY) -m mutmut run --max-children 2
+	$(PY) -m mutmut results
+	$(PY) scripts/hand_mutations.py
 
 bench:
 	$(PY) -m mindgan.bench --model gan

@@ -94,14 +94,19 @@ def main() -> int:
            "--epochs", str(args.epochs), "--batch-size", str(BATCH), "--ckpt-every", "1",
            "--keep-checkpoint-max", "2", "--no-progress"]
     env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # the steps after which the kills land: spread over the run after its first epoch (and checkpoint)
+    if total - 1 - per_epoch < args.kills:
+        print(f"{args.epochs} epochs of {per_epoch} steps leave too few steps for {args.kills} kills: raise --epochs")
+        return 1
+    targets = sorted(rnd.sample(range(per_epoch + 1, total), args.kills))
     kills = ended = 0
-    for k in range(args.kills):
+    for k, target in enumerate(targets):
         resume = has_complete_checkpoint(ckpts_dir)
-        start = last_step(losses) if resume else 0
-        if start >= total - 1:
+        # past every step already logged: the kill lands after this process trained steps of its own
+        target = max(target, last_step(losses) + 1)
+        if target >= total:
             print(f"round {k + 1:2d}: the run is (nearly) done; no room for another kill: raise --epochs")
             break
-        target = rnd.randint(start + 1, total - 1)  # the step after which this round's kill lands
         run = cmd + (["--resume"] if resume else ["--overwrite"] if out.exists() else [])
         proc = subprocess.Popen(run, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:

@@ -1,30 +1,18 @@
-"""Shared fixtures: tiny real-format data written by the tests, an isolated data cache, CLI runner."""
+"""Fixtures (tiny real-format data, an isolated data cache, a loopback HTTP server) and the test tiers.
+Shared functions live in helpers.py."""
 from __future__ import annotations
 
 import http.server
 import os
 import subprocess
 import threading
-import sys
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 import mindgan  # noqa: F401  (sets ONEDNN_MAX_CPU_ISA / GLOG_v before MindSpore loads)
+from helpers import digit_images
 from mindgan.data import idx
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-def digit_images(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """n 28x28 uint8 'digits': a bright bar whose position encodes the label, plus noise."""
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n).astype(np.uint8)
-    images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-    for i, lab in enumerate(labels):
-        images[i, 4:24, 2 + 2 * lab: 5 + 2 * lab] = 255
-    return images, labels
 
 
 @pytest.fixture(scope="session")
@@ -48,23 +36,6 @@ def cpu_device():
     from mindgan import device
 
     device.setup(os.environ.get("MINDGAN_TEST_DEVICE", "CPU"))  # scripts/device_check.sh sets GPU
-
-
-def run_cli(*args, env_extra: dict | None = None, cwd: Path | None = None, timeout: int = 600):
-    """Run `python -m mindgan.<args>` in a subprocess, as a user would; returns CompletedProcess."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", *map(str, args)], capture_output=True, text=True,
-                          env=env, cwd=cwd or REPO, timeout=timeout, stdin=subprocess.DEVNULL)
-
-
-def quick_cfg(**over) -> dict:
-    """The gan recipe shrunk for tests."""
-    from mindgan import config
-
-    base = {"epochs": 1, "batch_size": 32, "grid_rows": 2, "grid_cols": 2, "ckpt_every": 1}
-    base.update(over)
-    model = base.pop("model", "gan")
-    return config.load(model=model, overrides=base)
 
 
 @pytest.fixture
@@ -96,14 +67,55 @@ def http_server(tmp_path, monkeypatch):
     server.server_close()
 
 
-# Tests that start processes (they call run_cli) or modules that train past a few steps: `make test-fast` (-m "not slow") leaves
-# them out; `make test` (what CI runs) runs everything.
-SLOW_MODULES = {"test_cli", "test_errors", "test_export", "test_packaging", "test_multinode", "test_parallel",
-                "test_reliability", "test_trainer", "test_runs", "test_generate", "test_evaluate", "test_inputs"}
+# --- tiers: by what a test does, checked while it runs --------------------------------------------------
+# `subprocess`: starts a process; `trains`: trains past STEP_LIMIT steps. `make test-fast` leaves both out.
+# The guard below fails a test that does either without its mark, so the marks cannot drift from the code.
+STEP_LIMIT = 16  # graph steps, setup included: resume and k-step equality on tiny nets fit (12 and 10)
+_seen = {"processes": [], "steps": 0}
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        starts_processes = "run_cli" in getattr(getattr(item, "function", None), "__code__", compile("", "", "exec")).co_names
-        if item.module.__name__ in SLOW_MODULES or starts_processes:
-            item.add_marker(pytest.mark.slow)
+def _count_processes():
+    original = subprocess.Popen.__init__
+
+    def init(self, args, *a, **k):
+        _seen["processes"].append(args if isinstance(args, str) else " ".join(map(str, args))[:120])
+        original(self, args, *a, **k)
+
+    subprocess.Popen.__init__ = init
+
+
+def _count_steps():
+    from mindgan.training.schedule import Schedule
+
+    original = Schedule.run
+
+    def run(self, chunk, *a, **k):
+        out = original(self, chunk, *a, **k)
+        _seen["steps"] += len(out)
+        return out
+
+    Schedule.run = run
+
+
+def pytest_configure(config):
+    _count_processes()
+    _count_steps()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_setup(item):
+    _seen["processes"].clear()
+    _seen["steps"] = 0
+    yield
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    yield
+    marks = {m.name for m in item.iter_markers()}
+    if _seen["processes"] and "subprocess" not in marks:
+        pytest.fail(f"tier guard: this test started {len(_seen['processes'])} process(es) "
+                    f"({_seen['processes'][0]}) without @pytest.mark.subprocess", pytrace=False)
+    if _seen["steps"] > STEP_LIMIT and "trains" not in marks:
+        pytest.fail(f"tier guard: this test trained {_seen['steps']} steps (> {STEP_LIMIT}) without "
+                    f"@pytest.mark.trains", pytrace=False)

@@ -7,9 +7,10 @@ import sys
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
-pytestmark = pytest.mark.slow  # each runs MindSpore in subprocesses for a few seconds
+pytestmark = pytest.mark.subprocess  # every test here starts processes
+
 
 
 def script(name: str, *args) -> subprocess.CompletedProcess:

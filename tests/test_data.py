@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import digit_images
+from helpers import digit_images
 from mindgan.data import idx, pipelines, sources
 from mindgan.errors import MindganError
 
@@ -288,6 +288,7 @@ def npm_cached(spec: str, dest: Path) -> Path:
     return dest / proc.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("style", ["google", "twitter"])
 def test_emoji_faces_from_the_real_package(tmp_path, style):
     """The real package's emoji.json and images: 1,115 faces per style in the 16 chosen subcategories."""

@@ -5,9 +5,9 @@ import shutil
 
 import pytest
 
-from conftest import run_cli
-from test_cli import assert_one_line_error
-from test_dcgan import write_mixed
+from helpers import assert_one_line_error, run_cli, write_mixed
+
+pytestmark = pytest.mark.subprocess  # every test here starts processes
 
 
 def train(data, out, *extra):

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from conftest import digit_images, run_cli
+from helpers import digit_images, run_cli
 from mindgan.data import idx
 from mindgan.errors import MindganError
 from mindgan.metrics import fid as F
@@ -190,6 +190,7 @@ def test_image_judge_orders_real_blurred_noise(faces_judge):
     assert res["real"]["feature_net"]["labels"] == "class folders"
 
 
+@pytest.mark.subprocess
 def test_untrained_dcgan_scores_worse_than_noise_through_the_cli(faces_judge, tmp_path):
     """`mindgan.evaluate --ckpt` on a DCGAN after one step: the image-folder metric, reused from the cache."""
     folder, cache, judge = faces_judge
@@ -229,6 +230,7 @@ def test_folder_without_classes_falls_back_to_rotation_and_says_so(tmp_path, cap
 
 # --- training hook and CLI ----------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_train_with_eval_every_writes_metrics_and_evaluate_reads_the_checkpoint(digits, tmp_path):
     folder, cache, _ = digits
     env = {"MINDGAN_DATA": str(cache)}
@@ -249,6 +251,7 @@ def test_train_with_eval_every_writes_metrics_and_evaluate_reads_the_checkpoint(
     assert len(res["histogram"]) == 10 and "FID (N=100 vs 100)" in r.stdout and "(floor)" in r.stdout
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case, args, message", [
     ("nothing", [], "give --ckpt"),
     ("no ckpt", ["--ckpt", "nope/gan_e0001.ckpt"], "does not exist"),
@@ -282,6 +285,7 @@ def save_pngs(folder, images: np.ndarray) -> None:
         Image.fromarray(img[0] if len(img) == 1 else img.transpose(1, 2, 0)).save(folder / f"{i:03d}.png")
 
 
+@pytest.mark.subprocess
 def test_cli_samples_folder_against_real_folder(tmp_path):
     save_pngs(tmp_path / "real" / "c", faces(300, 0, size=40)[0].transpose(0, 3, 1, 2) / 255)
     save_pngs(tmp_path / "good", faces(150, 1, size=40)[0].transpose(0, 3, 1, 2) / 255)
@@ -297,6 +301,7 @@ def test_cli_samples_folder_against_real_folder(tmp_path):
     assert good["fid"] < 4 * good["fid_floor"] and noise["fid"] > 20 * good["fid"], (good, noise)
 
 
+@pytest.mark.subprocess
 def test_cli_samples_folder_of_grey_digit_pngs(digits, tmp_path):
     folder, cache, _ = digits
     images, _ = digit_images(200, 7)

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from conftest import REPO
+from helpers import REPO
 
 _spec = importlib.util.spec_from_file_location("record_losses", REPO / "scripts" / "record_losses.py")
 record = importlib.util.module_from_spec(_spec)

@@ -3,16 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import quick_cfg, run_cli
+from helpers import assert_one_line_error, fit, quick_cfg, run_cli
 
 
 def train_tiny(model, data, out):
-    from mindgan.api import build_dataset
-    from mindgan.training import Trainer
-
-    cfg = quick_cfg(model=model, data=str(data), max_steps=2)
-    trainer = Trainer(cfg, out, progress=False)
-    return trainer.fit(build_dataset(cfg, trainer.gan)[0])["checkpoint"]
+    return fit(quick_cfg(model=model, data=str(data), max_steps=2), out)[1]["checkpoint"]
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +16,7 @@ def ckpts(cpu_device, tiny_mnist, tmp_path_factory):
     return {m: train_tiny(m, tiny_mnist, tmp_path_factory.mktemp(m)) for m in ("cgan", "minimal")}
 
 
-def one_line_error(proc, *words):
-    lines = proc.stderr.strip().splitlines()
-    assert proc.returncode != 0 and len(lines) == 1 and lines[0].startswith("error:"), proc.stderr
-    assert "Traceback" not in proc.stderr and all(w in lines[0] for w in words), lines[0]
-
-
+@pytest.mark.subprocess
 def test_cgan_label_draws_the_asked_count(ckpts, tmp_path):
     proc = run_cli("mindgan.generate", "--ckpt", ckpts["cgan"], "--label", 7, "--num", 6, "--out", tmp_path,
                    "--device", "CPU")
@@ -50,16 +40,18 @@ def test_cgan_without_label_gives_a_row_per_digit(ckpts, tmp_path):
     assert not np.allclose(a[2:], b[2:]) and np.allclose(a[:2], b[:2])
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("model,label,words", [("cgan", 10, ("out of range", "0 to 9")),
                                                ("cgan", -1, ("out of range",)),
                                                ("minimal", 3, ("conditional", "minimal"))])
 def test_bad_label_is_one_line_error(ckpts, tmp_path, model, label, words):
     proc = run_cli("mindgan.generate", "--ckpt", ckpts[model], "--label", label, "--out", tmp_path,
                    "--device", "CPU")
-    one_line_error(proc, *words)
+    assert_one_line_error(proc, *words)
     assert not (tmp_path / "grid.png").exists()
 
 
+@pytest.mark.subprocess
 def test_interpolate_writes_a_strip(ckpts, tmp_path):
     proc = run_cli("mindgan.generate", "--ckpt", ckpts["minimal"], "--interpolate", "--steps", 7,
                    "--out", tmp_path, "--device", "CPU")

@@ -16,13 +16,12 @@ import numpy as np
 import pytest
 
 import mindgan
-from conftest import REPO
+from helpers import REPO
 from mindgan import config, runfolder, writes
 from mindgan.errors import MindganError
 from mindgan.hooks import Hook
 
 QUICK = dict(epochs=2, batch_size=64, grid_rows=2, grid_cols=2, ckpt_every=1, progress=False)
-slow = pytest.mark.slow
 
 
 def snapshot(folder):
@@ -67,7 +66,7 @@ class StopAfter(Hook):
 
 
 # --- data loss: --overwrite --------------------------------------------------------------------------
-@slow
+@pytest.mark.trains
 def test_overwrite_interrupted_mid_epoch_restores_the_old_run(run, tiny_mnist):
     """Ctrl-C a few steps into the new run writes a mid-epoch checkpoint: not a reason to drop the old run."""
     before = snapshot(run)
@@ -77,7 +76,7 @@ def test_overwrite_interrupted_mid_epoch_restores_the_old_run(run, tiny_mnist):
     assert snapshot(run) == before and not (run / runfolder.ASIDE).exists()
 
 
-@slow
+@pytest.mark.trains
 def test_overwrite_killed_early_is_restored_by_the_next_command(run, tiny_mnist, capsys):
     """A SIGKILLed --overwrite leaves the old run in .replaced/: the next --overwrite or --resume brings
     it back (named in a line) instead of deleting it."""
@@ -94,7 +93,7 @@ def test_overwrite_killed_early_is_restored_by_the_next_command(run, tiny_mnist,
     assert snapshot(run) == before and not aside.exists()
 
 
-@slow
+@pytest.mark.trains
 def test_overwrite_refuses_a_users_file_inside_images(run, tiny_mnist):
     (run / "images" / "holiday.jpg").write_bytes(b"\xff\xd8 my photo")
     before = snapshot(run)
@@ -116,7 +115,7 @@ def test_a_folder_of_the_users_with_run_names_is_refused(tmp_path, tiny_mnist):
 
 
 def test_out_inside_the_data_is_refused(tmp_path):
-    from conftest import digit_images
+    from helpers import digit_images
     from PIL import Image
 
     data = tmp_path / "faces"
@@ -130,7 +129,7 @@ def test_out_inside_the_data_is_refused(tmp_path):
     assert snapshot(data) == before
 
 
-@slow
+@pytest.mark.trains
 def test_retention_never_prunes_a_checkpoint_the_run_did_not_write(run, tiny_mnist):
     ck = run / "checkpoints"
     shutil.copy(ck / "gan_e0001.ckpt", ck / "gan_best.ckpt")
@@ -142,7 +141,7 @@ def test_retention_never_prunes_a_checkpoint_the_run_did_not_write(run, tiny_mni
 
 
 # --- writes through links ------------------------------------------------------------------------------
-@slow
+@pytest.mark.trains
 def test_a_lock_that_is_a_link_is_refused_and_its_target_kept(run, tmp_path, tiny_mnist):
     victim = tmp_path / "precious.txt"
     victim.write_text("my thesis")
@@ -152,7 +151,7 @@ def test_a_lock_that_is_a_link_is_refused_and_its_target_kept(run, tmp_path, tin
     assert victim.read_text() == "my thesis"
 
 
-@slow
+@pytest.mark.trains
 @pytest.mark.parametrize("name", ["losses.csv", "fixed_noise.npy", "images", "checkpoints/gan_e0003.ckpt"])
 def test_no_run_file_is_written_through_a_link(run, tmp_path, tiny_mnist, name):
     victim = tmp_path / "victim"
@@ -196,7 +195,7 @@ def test_a_recipe_that_is_a_fifo_is_refused(tmp_path):
         config.load(path=fifo)
 
 
-@slow
+@pytest.mark.trains
 def test_a_checkpoint_that_is_a_fifo_is_passed_over_on_resume(run, tiny_mnist, capsys):
     os.mkfifo(run / "checkpoints" / "gan_e0009.ckpt")
     (run / "checkpoints" / "gan_e0009.json").write_text(
@@ -219,7 +218,7 @@ def _pickled(path):
     ("losses.csv", lambda p: p.write_text("when,what\n1,2\n")),
     ("config.yaml", lambda p: p.write_text("")),
 ])
-@slow
+@pytest.mark.trains
 def test_hand_edited_run_files_are_one_line(run, tiny_mnist, name, damage):
     damage(run / name)
     before = snapshot(run)
@@ -229,7 +228,7 @@ def test_hand_edited_run_files_are_one_line(run, tiny_mnist, name, damage):
     assert snapshot(run) == before
 
 
-@slow
+@pytest.mark.trains
 @pytest.mark.parametrize("value", [-3, "2", [1], 1.5, True, 10**30])
 def test_a_checkpoint_json_with_a_bad_epoch_is_one_line(run, tiny_mnist, value):
     for side in (run / "checkpoints").glob("*.json"):
@@ -241,7 +240,7 @@ def test_a_checkpoint_json_with_a_bad_epoch_is_one_line(run, tiny_mnist, value):
     assert "restore" in str(err.value)
 
 
-@slow
+@pytest.mark.trains
 def test_only_the_json_replaced_says_so_not_all_damaged(run, tiny_mnist):
     for side in (run / "checkpoints").glob("*.json"):
         side.write_text("[]")
@@ -256,7 +255,7 @@ def _train_cmd(out, data, *extra):
             "--batch-size", "8", "--no-progress", *map(str, extra)]
 
 
-@slow
+@pytest.mark.subprocess
 def test_sighup_is_handled_like_sigterm(tmp_path, tiny_mnist):
     out = tmp_path / "run"
     proc = subprocess.Popen(_train_cmd(out, tiny_mnist, "--epochs", "40", "--ckpt-every", "100"), cwd=REPO,
@@ -272,7 +271,7 @@ def test_sighup_is_handled_like_sigterm(tmp_path, tiny_mnist):
     assert list((out / "checkpoints").glob("gan_e*.ckpt"))
 
 
-@slow
+@pytest.mark.subprocess
 def test_a_sigkilled_overwrite_loses_nothing(run, tiny_mnist):
     before = snapshot(run)
     proc = subprocess.Popen(_train_cmd(run, tiny_mnist, "--epochs", "40", "--overwrite"), cwd=REPO,
@@ -309,7 +308,7 @@ def _cli(module, *argv):
     return done.value.code
 
 
-@slow
+@pytest.mark.trains
 def test_generate_never_replaces_a_users_files_without_force(ckpt, tmp_path, capsys):
     out = tmp_path / "mine"
     (out / "images").mkdir(parents=True)
@@ -327,7 +326,7 @@ def test_generate_never_replaces_a_users_files_without_force(ckpt, tmp_path, cap
     assert main(["--ckpt", str(ckpt), "--out", str(out), "--device", "CPU", "--num", "2"]) == 0  # its own files now
 
 
-@slow
+@pytest.mark.trains
 def test_export_never_replaces_a_users_file_or_writes_through_a_link(ckpt, tmp_path, capsys):
     mine = tmp_path / "mine.mindir"
     mine.write_bytes(b"mine")
@@ -375,7 +374,7 @@ def test_a_fifo_given_as_samples_or_checkpoint_is_one_line(tmp_path, capsys):
 
 
 # --- the API checks its inputs --------------------------------------------------------------------------
-@slow
+@pytest.mark.trains
 def test_the_api_refuses_wrong_inputs_in_one_line(ckpt, tiny_mnist):
     gan, _ = mindgan.load_generator(ckpt)
     for bad in (np.zeros((4, 7), np.float32), np.zeros(100, np.float32)):
@@ -420,7 +419,7 @@ def test_launch_keeps_the_logs_of_the_last_few_jobs_only(tmp_path):
     assert {(logs / k / "worker_0.log").read_text() for k in kept} == {f"job {j}" for j in range(4, 9)}
 
 
-@slow
+@pytest.mark.trains
 @pytest.mark.parametrize("workers", [3, 256])
 def test_num_workers_in_the_documented_range_trains(tmp_path, tiny_mnist, workers):
     summary = mindgan.train("gan", tmp_path / "run", data=str(tiny_mnist), num_workers=workers,
@@ -451,14 +450,14 @@ def test_images_too_deep_are_named(tmp_path):
         read_folder(tmp_path)
 
 
-@slow
+@pytest.mark.subprocess
 def test_run_notebooks_set_without_equals_is_refused():
     proc = subprocess.run([sys.executable, "notebooks/run_notebooks.py", "--set", "garbage"], cwd=REPO,
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "NAME=VALUE" in proc.stderr
 
 
-@slow
+@pytest.mark.trains
 def test_an_edited_export_json_is_one_line_and_makes_no_folder(ckpt, tmp_path):
     from mindgan.exporting import export
 
@@ -472,7 +471,7 @@ def test_an_edited_export_json_is_one_line_and_makes_no_folder(ckpt, tmp_path):
         assert not (tmp_path / "out").exists()
 
 
-@slow
+@pytest.mark.trains
 def test_a_feature_net_at_chance_is_refused_and_not_cached(tmp_path):
     """Identical images in two class folders: the net cannot beat chance, so no FID may be built on it."""
     from PIL import Image

@@ -15,11 +15,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO, digit_images, run_cli
+from helpers import REPO, assert_one_line_error, digit_images, run_cli
 from mindgan.data import Location, idx, pipelines
 from mindgan.data.imagefolder import BadImage, _smaller_size, open_image
 from mindgan.errors import MindganError
-from test_cli import assert_one_line_error
 
 
 def bomb_png(path: Path, side: int) -> Path:
@@ -56,7 +55,7 @@ def folder_pipeline(folder, size, batch, **kw):
 # --- one reader for training and evaluation ---------------------------------------------------------
 
 def test_rgba_folder_gives_the_same_pixels_to_training_and_evaluation(tmp_path):
-    from mindgan.metrics.report import real_image_folder
+    from mindgan.metrics.report import reference_halves  # what ImageJudge (evaluate's real side) reads
 
     folder = tmp_path / "rgba"
     folder.mkdir()
@@ -72,7 +71,7 @@ def test_rgba_folder_gives_the_same_pixels_to_training_and_evaluation(tmp_path):
 
     batch = next(folder_pipeline(folder, 16, 8).create_dict_iterator(output_numpy=True, num_epochs=1))
     train = np.rint(batch["image"] * 255).astype(np.uint8)  # sigmoid range: pixel / 255
-    evaluate = np.rint(real_image_folder(folder, 100, (3, 16, 16)) * 255).astype(np.uint8)
+    evaluate = np.rint(np.concatenate(reference_halves(folder, (3, 16, 16), 100)) * 255).astype(np.uint8)
     assert train.shape == evaluate.shape == (8, 3, 16, 16)
 
     def rows(x):
@@ -91,6 +90,7 @@ def test_decompression_bomb_is_a_bad_image(tmp_path, side):
         open_image(bomb_png(tmp_path / "bomb.png", side))
 
 
+@pytest.mark.subprocess
 def test_decompression_bomb_refused_by_train_and_skipped_with_bad_images_skip(tmp_path):
     data = noise_pngs(tmp_path / "data" / "c", 6)
     bomb_png(data / "bomb.png", 20_000)
@@ -118,6 +118,7 @@ def test_truncated_jpeg_is_named_before_training(tmp_path):
 
 # --- evaluate: folders, sample values -------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_truncated_image_in_an_evaluate_samples_folder_is_named(tmp_path):
     samples = noise_pngs(tmp_path / "samples", 4)
     truncated_png(samples / "004.png")
@@ -126,6 +127,7 @@ def test_truncated_image_in_an_evaluate_samples_folder_is_named(tmp_path):
     assert not (samples / "evaluation.json").exists()
 
 
+@pytest.mark.subprocess
 def test_bomb_in_an_evaluate_real_folder_is_named(tmp_path):
     real = noise_pngs(tmp_path / "real", 8)
     bomb_png(real / "zz.png", 10_000)
@@ -134,6 +136,7 @@ def test_bomb_in_an_evaluate_real_folder_is_named(tmp_path):
     assert_one_line_error(proc, "zz.png is not a readable image", "Pillow's limit")
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("arr, needles", [
     (np.full((4, 1, 28, 28), 200.0, np.float32), ["float values span [200, 200]", "divide 0-255 pixels by 255"]),
     (np.arange(4 * 784, dtype=np.int64).reshape(4, 28, 28) % 256, ["int64 with values 0..255", "uint8"]),
@@ -147,6 +150,7 @@ def test_evaluate_refuses_out_of_range_samples_with_the_range_seen(tmp_path, arr
     assert not (tmp_path / "evaluation.json").exists() and not (tmp_path / "cache" / "classifiers").exists()
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("case, needles", [
     ("ckpt_folder", ["--ckpt", "is a folder; give a file"]),
     ("real_file", ["--real", "is a file; give a folder"]),
@@ -162,12 +166,14 @@ def test_evaluate_folder_for_file_and_file_for_folder(tmp_path, case, needles):
     assert_one_line_error(run_cli("mindgan.evaluate", *args, timeout=120), *needles)
 
 
+@pytest.mark.subprocess
 def test_generate_ckpt_folder_is_named(tmp_path):
     assert_one_line_error(run_cli("mindgan.generate", "--ckpt", tmp_path), "is a folder", "give a .ckpt file")
 
 
 # --- IDX files that do not fit the model --------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_idx_of_another_image_size_is_named_with_the_fix(tmp_path):
     images, labels = digit_images(64, 0)
     idx.write_split(tmp_path / "d", "train", np.pad(images, ((0, 0), (2, 2), (2, 2))), labels)  # 32x32
@@ -177,6 +183,7 @@ def test_idx_of_another_image_size_is_named_with_the_fix(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.subprocess
 def test_idx_labels_out_of_range_are_named_for_a_conditional_model(tmp_path):
     images, labels = digit_images(64, 0)
     labels[5] = 12
@@ -193,6 +200,7 @@ def test_idx_labels_out_of_range_are_named_for_a_conditional_model(tmp_path):
 
 # --- the data cache (MINDGAN_DATA) -------------------------------------------------------------------------
 
+@pytest.mark.subprocess
 def test_data_cache_that_is_a_file_is_named(tmp_path):
     blocker = tmp_path / "cachefile"
     blocker.write_text("x")
@@ -208,6 +216,7 @@ def read_only_folder(tmp_path: Path) -> Path:
     return folder if not os.access(folder, os.W_OK) else Path("/sys/mindgan-read-only-cache")
 
 
+@pytest.mark.subprocess
 def test_read_only_data_cache_is_named_before_fetching(tmp_path):
     ro = read_only_folder(tmp_path)
     proc = run_cli("mindgan.data", "fetch", "fashion-mnist",
@@ -215,6 +224,7 @@ def test_read_only_data_cache_is_named_before_fetching(tmp_path):
     assert_one_line_error(proc, f"cannot write to the data cache {ro} (MINDGAN_DATA)", "writable folder")
 
 
+@pytest.mark.subprocess
 def test_read_only_data_cache_is_named_when_training_on_a_flat_folder(tmp_path):
     ro = read_only_folder(tmp_path)
     data = noise_pngs(tmp_path / "flat", 4)  # flat: the pipeline needs a view in the cache
@@ -238,6 +248,7 @@ def test_too_small_images_advice_is_a_size_every_model_takes():
         assert size % 4 == 0  # convgan's rule
 
 
+@pytest.mark.subprocess
 def test_one_pixel_images_get_no_image_size_advice(tmp_path):
     data = noise_pngs(tmp_path / "d" / "c", 4, size=(1, 1))
     proc = run_cli("mindgan.train", "--model", "dcgan", "--data", data.parent, "--out", tmp_path / "o",
@@ -267,6 +278,7 @@ except (RuntimeError, ValueError, TypeError) as err:
 """
 
 
+@pytest.mark.subprocess
 def test_failed_graph_compile_writes_nothing_into_the_working_directory(tmp_path):
     cwd, home = tmp_path / "cwd", tmp_path / "home"
     cwd.mkdir()

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import REPO
+from helpers import REPO, STEPS, loss_array, single_worker_losses, train_args
 from mindgan import msrun
-from test_parallel import STEPS, _losses, _train_args, single_worker_losses
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.subprocess  # every test here starts processes
+
 
 
 def start_node(rank: int, port: int, logs: Path, train_args: list[str], *launch_args: str) -> subprocess.Popen:
@@ -62,7 +62,7 @@ def run_files(out: Path) -> list[str]:
 
 def test_two_nodes_on_loopback_train_as_one_run(tiny_mnist, tmp_path):
     out, port = tmp_path / "run", msrun.free_port()
-    args = _train_args(tiny_mnist, out)
+    args = train_args(tiny_mnist, out)
     nodes = [start_node(r, port, tmp_path / f"node{r}", args) for r in (0, 1)]
     results = finish(nodes, timeout=240)
     for r, (rc, o, e) in enumerate(results):
@@ -74,7 +74,7 @@ def test_two_nodes_on_loopback_train_as_one_run(tiny_mnist, tmp_path):
     assert run_files(out) == ["checkpoints/.mindgan-written", "checkpoints/gan_e0001.ckpt", "checkpoints/gan_e0001.json", "config.yaml",
                               "fixed_noise.npy", "images/epoch_0001.png", "loss_curve.png", "losses.csv",
                               "progress.gif"]
-    dp = _losses(out / "losses.csv")
+    dp = loss_array(out / "losses.csv")
     assert dp.shape == (STEPS, 2)
     np.testing.assert_allclose(dp, single_worker_losses(tiny_mnist, tmp_path / "single"), rtol=0, atol=0.01)
 
@@ -90,7 +90,7 @@ def wait_for(predicate, proc_list, timeout: float, what: str) -> None:
 
 def test_a_dead_node_ends_the_other_and_the_run_resumes(tiny_mnist, tmp_path):
     out, port = tmp_path / "run", msrun.free_port()
-    args = [*_train_args(tiny_mnist, out, epochs=1000), "--ckpt-every", "1"]
+    args = [*train_args(tiny_mnist, out, epochs=1000), "--ckpt-every", "1"]
     logs = [tmp_path / "node0", tmp_path / "node1"]
     # A 10 s heartbeat timeout (MindSpore's default is 30 s) keeps the test short.
     nodes = [start_node(r, port, logs[r], args, "--node-timeout", "10") for r in (0, 1)]
@@ -134,7 +134,7 @@ def test_a_dead_node_ends_the_other_and_the_run_resumes(tiny_mnist, tmp_path):
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
     assert re.search(rf"resumed from .*_e{done + 1:04d}\.ckpt \(epoch {done + 1}, step {(done + 1) * STEPS}\)",
                      r.stdout), r.stdout
-    rows = _losses(out / "losses.csv")
+    rows = loss_array(out / "losses.csv")
     assert rows.shape == ((done + 2) * STEPS, 2)  # every step once: nothing lost, nothing repeated
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from conftest import REPO, digit_images
+from helpers import REPO, digit_images
 from mindgan.data import idx
 
 sys.path.insert(0, str(REPO / "notebooks"))
@@ -93,6 +93,34 @@ def test_a_build_mends_shown_code_and_keeps_outputs():
     assert [(c.source, c.get("outputs")) for c in merged.cells if c.cell_type == "code"] == code_before
 
 
+# A cell draws when it calls display(), plt.show() or imshow, or ends on outputs.grid(...) (shown as its value).
+DRAWS = re.compile(r"\bdisplay\(|\bplt\.show\(|\.imshow\(|^outputs\.grid\(", re.M)
+MISSING_FIGURE = pytest.mark.xfail(strict=True, reason="the literal-vs-fixed loss-curve cell (plt.show after "
+                                   "compare_runs) shows no figure; issue 28 fixes the notebooks")
+
+
+def undrawn(nb) -> list[int]:
+    """Indices of the code cells that draw but have no image among their outputs."""
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and DRAWS.search(c.source)
+            and not any(k.startswith("image/") for o in c.get("outputs", []) for k in o.get("data", {}))]
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=MISSING_FIGURE) if p.stem in ("02_minimal_gan", "04_convgan_mnist")
+                                  else p for p in NOTEBOOKS], ids=lambda p: p.stem)
+def test_every_drawing_cell_of_the_shipped_notebook_shows_its_figure(path):
+    """The executed notebooks in git are what a reader sees: each cell that draws has its picture."""
+    nb = nbformat.read(path, 4)
+    assert sum(bool(DRAWS.search(c.source)) for c in nb.cells if c.cell_type == "code") >= 5
+    assert undrawn(nb) == [], f"{path.name}: cells {undrawn(nb)} draw but show no image"
+
+
+def test_a_missing_figure_is_caught():
+    nb = nbformat.read(NOTEBOOKS[0], 4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and "loss_curve.png" in c.source and DRAWS.search(c.source))
+    cell.outputs = [o for o in cell.outputs if not any(k.startswith("image/") for k in o.get("data", {}))]
+    assert undrawn(nb) == [nb.cells.index(cell)]
+
+
 def write_faces(folder: Path, n: int = 24, side: int = 40) -> None:
     """RGB PNG 'faces' in one class folder: what ImageFolderDataset and the package read the same way."""
     rng = np.random.default_rng(0)
@@ -103,8 +131,10 @@ def write_faces(folder: Path, n: int = 24, side: int = 40) -> None:
         Image.fromarray(img).save(folder / "faces" / f"{i:03d}.png")
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.subprocess  # a Jupyter kernel
+@pytest.mark.trains
+@pytest.mark.parametrize("path", [pytest.param(p, marks=MISSING_FIGURE) if p.stem in ("02_minimal_gan", "04_convgan_mnist")
+                                  else p for p in NOTEBOOKS], ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, isolated_cache):
     monkeypatch.setenv("MINDGAN_DATA", str(isolated_cache))  # the kernel inherits it
     model = nbformat.read(path, 4).metadata["mindgan"]["model"]
@@ -121,7 +151,7 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, isolated_cache
     nb = nbformat.read(tmp_path / path.name, 4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4  # data, curve, grid, inference
+    assert undrawn(nb) == [], f"{path.name}: cells {undrawn(nb)} draw but show no image"
     assert any("image/gif" in o.get("data", {}) for o in outputs)
     text = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
     for check in ("the same batches as mindgan.build_dataset: True", "are the literal train_step's: True",

@@ -7,10 +7,11 @@ import sys
 import zipfile
 
 import pytest
-from conftest import REPO
+from helpers import REPO
+
+pytestmark = pytest.mark.subprocess  # every test here starts processes
 
 
-@pytest.mark.slow
 def test_wheel_ships_every_recipe_and_package(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
                         str(tmp_path / "dist"), str(REPO)], capture_output=True, text=True, timeout=600)

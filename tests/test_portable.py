@@ -95,7 +95,7 @@ def test_folder_lock_refuses_a_symlinked_lock_file(tmp_path):
     assert victim.read_text() == "keep me"
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_folder_lock_is_released_when_its_holder_is_killed(tmp_path):
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
@@ -197,7 +197,7 @@ CHILD = textwrap.dedent("""
     """)
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_every_module_imports_and_trains_without_posix_only_modules(tmp_path):
     """...and with a locale whose encoding is not UTF-8 (Windows: cp1252, GBK), from a recipe a learner saved
     in Notepad: Chinese comments after a UTF-8 byte-order mark."""

@@ -12,7 +12,7 @@ import mindspore as ms
 import pytest
 from mindspore import nn, ops
 
-from conftest import REPO, quick_cfg
+from helpers import REPO, quick_cfg
 from mindgan import config
 from mindgan.errors import MindganError
 from mindgan.losses import BCELoss, register_loss

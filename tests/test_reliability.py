@@ -1,13 +1,17 @@
 """No lost work: signals, SIGKILL at random moments, and the kill-test script."""
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import subprocess
 import sys
 import time
 
-from conftest import REPO
+from helpers import REPO
+
+pytestmark = pytest.mark.subprocess  # every test here starts processes
 
 
 def test_sigint_saves_a_checkpoint_and_resume_finishes(tmp_path, tiny_mnist):

@@ -9,7 +9,7 @@ import time
 import pytest
 
 import mindgan
-from conftest import run_cli
+from helpers import run_cli
 from mindgan import runfolder
 from mindgan.errors import MindganError
 from mindgan.hooks import Hook
@@ -117,14 +117,14 @@ def test_a_run_folder_in_use_is_refused_with_the_holders_pid(run):
     assert rows(run) == 12
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_cli_resume_of_a_finished_run_says_so(run):
     proc = run_cli("mindgan.train", "--out", run, "--resume", "--no-progress")
     assert proc.returncode == 0, proc.stderr
     assert "nothing to do" in proc.stdout and "gan_e0002.ckpt" in proc.stdout and "None" not in proc.stdout
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 @pytest.mark.parametrize("args,needle", [
     (["--resume", "--overwrite"], "contradict"),
     (["--keep-checkpoint-max", "0"], "'keep_checkpoint_max' must be between 1"),
@@ -139,7 +139,7 @@ def test_cli_refuses_before_writing(run, args, needle):
     assert snapshot(run) == before
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_cli_out_that_is_a_file(tmp_path):
     f = tmp_path / "afile"
     f.write_text("x")
@@ -155,7 +155,7 @@ def test_a_half_written_last_loss_row_is_dropped_on_resume(run):
     assert len(lines) == 13 and [int(r.split(",")[1]) for r in lines[1:]] == list(range(1, 13))
 
 
-@pytest.mark.slow
+@pytest.mark.subprocess
 def test_cli_over_long_out_is_one_line(tmp_path):
     proc = run_cli("mindgan.train", "--out", tmp_path / ("x" * 300), "--epochs", "1")
     assert proc.returncode == 2 and "too long a path" in proc.stderr and "Traceback" not in proc.stderr

@@ -14,7 +14,7 @@ from ..models import to_unit
 from . import classifier, featnet
 from . import fid as F
 from . import manifold
-from .inputs import read_files, read_folder
+from .inputs import read_files
 
 DEFAULT_NUM = 1000
 
@@ -114,10 +114,8 @@ class ImageJudge:
         self.shape, self.source = tuple(int(v) for v in shape), source
         self.net, self.info = featnet.load_or_train(Path(folder), source, self.shape, quiet=quiet,
                                                     bad_images=bad_images)
-        files = featnet.labelled_files(Path(folder), bad_images, self.shape)[0]
-        c, h, w = self.shape
-        a, b = (read_files([files[i] for i in part[:max_half]], (h, w), "L" if c == 1 else "RGB")
-                for part in featnet.halves(len(files)))
+        a, b = reference_halves(folder, self.shape, max_half, bad_images)
+        w = self.shape[2]
         self.ref, self.other = featnet.features(self.net, a), featnet.features(self.net, b)
         self.sigma = w / 32  # 1 px at 32x32, 2 px at 64x64
         noise = np.random.default_rng(0).random(b.shape, dtype=np.float32)
@@ -157,10 +155,14 @@ class ImageJudge:
                                                              "heldout_accuracy", "heldout_chance")}}
 
 
-def real_image_folder(folder, num: int, shape: tuple, bad_images: str = "error") -> np.ndarray:
+def reference_halves(folder, shape: tuple, max_half: int, bad_images: str = "error") -> tuple[np.ndarray, np.ndarray]:
+    """The real images an ImageJudge compares with, (N, C, H, W) in [0, 1]: up to max_half of the feature
+    net's training half (A) and of its held-out half (B), read by the reader training uses."""
+    files = featnet.labelled_files(Path(folder), bad_images, shape)[0]
     c, h, w = shape
-    return read_folder(Path(folder), limit=2 * num, size=(h, w), mode="L" if c == 1 else "RGB",
-                       bad_images=bad_images)
+    a, b = (read_files([files[i] for i in part[:max_half]], (h, w), "L" if c == 1 else "RGB")
+            for part in featnet.halves(len(files)))
+    return a, b
 
 
 def blur(images: np.ndarray, sigma: float) -> np.ndarray:
