@@ -35,8 +35,12 @@ class Break:
 
 BREAKS = [
     # losses.py
-    Break("loss-wgan-g-sign", "mindgan/losses.py", "sign", "return -d_apply(fake, labels).mean()",
-          "return d_apply(fake, labels).mean()", "WGAN G loss with the sign flipped (G helps the critic)"),
+    Break("loss-wgan-g-sign", "mindgan/losses.py", "sign",
+          "        return wasserstein + self.gp_weight * self.gradient_penalty(d_apply, real, fake, labels, u)\n\n"
+          "    def g_loss(self, d_apply, fake, labels):\n        return -d_apply(fake, labels).mean()",
+          "        return wasserstein + self.gp_weight * self.gradient_penalty(d_apply, real, fake, labels, u)\n\n"
+          "    def g_loss(self, d_apply, fake, labels):\n        return d_apply(fake, labels).mean()",
+          "WGAN G loss with the sign flipped (G helps the critic)"),
     Break("loss-bce-skip-fake", "mindgan/losses.py", "skip", "return (real_loss + fake_loss) * self.d_scale",
           "return real_loss * self.d_scale", "BCE D loss without its fake half"),
     Break("loss-gp-skip", "mindgan/losses.py", "skip",
@@ -47,12 +51,14 @@ BREAKS = [
     Break("loss-gp-norm-target", "mindgan/losses.py", "scale", "return ((norm - 1) ** 2).mean()",
           "return ((norm - 0.5) ** 2).mean()", "gradient penalty pulls the norm to 0.5, not 1"),
     # training/schedule.py
-    Break("schedule-order-flipped", "mindgan/training/schedule.py", "sign", "if self.order == \"g_then_d\":",
-          "if self.order != \"g_then_d\":", "update order flipped (D-then-G recipes run G first)"),
-    Break("schedule-skip-d-update", "mindgan/training/schedule.py", "skip", "            opt_d(reduce_d(grads))\n",
+    Break("schedule-order-flipped", "mindgan/training/schedule.py", "sign",
+          "        loss_g, fake = self.g_step(z, y)\n        return self.d_step(real, fake, y, u), loss_g",
+          "        loss_d = self.d_step(real, self.g_apply(z, y), y, u)\n        return loss_d, self.g_step(z, y)[0]",
+          "g_then_d (the DCGAN tutorial's order) runs D first"),
+    Break("schedule-skip-d-update", "mindgan/training/schedule.py", "skip", "        self.opt_d(self.reduce_d(grads))\n",
           "", "D's optimiser step skipped"),
-    Break("schedule-skip-ema", "mindgan/training/schedule.py", "skip", "                ema()\n",
-          "                pass\n", "the EMA update of G's weights skipped"),
+    Break("schedule-skip-ema", "mindgan/training/schedule.py", "skip", "            self.ema()\n",
+          "            pass\n", "the EMA update of G's weights skipped"),
     Break("schedule-n-critic-off-by-one", "mindgan/training/schedule.py", "scale",
           "return (step + 1) % self.n_critic == 0", "return step % self.n_critic == 0",
           "G trains on the first critic step of each n_critic group instead of the last"),
@@ -84,12 +90,12 @@ BREAKS = [
 # Proofs for tests that were fixed because they could not fail (issue 22): each break is one the test
 # passed before its fix, and each must now make that test fail. `--proofs` runs them (tests of any tier).
 PROOFS = [
-    (Break("onnx-refused", "mindgan/export.py", "skip", "    fix_onnx(tmp, inputs)\n",
+    (Break("onnx-refused", "mindgan/exporting.py", "skip", "    fix_onnx(tmp, inputs)\n",
            "    raise MindganError(f\"{name} cannot be exported to ONNX: operator Conv2dTranspose has no ONNX mapping\")\n",
            "ONNX export refused with a one-line error naming an operator"),
      "tests/test_export.py::test_onnx_equals_mindspore_in_onnxruntime[dcgan]"),
-    (Break("unknown-model-lists-one", "mindgan/models/__init__.py", "skip",
-           "registered models: {', '.join(sorted(_REGISTRY))} ", "registered models: gan ",
+    (Break("unknown-model-lists-one", "mindgan/registry.py", "skip",
+           "registered {self.kind}s: {', '.join(sorted(self.items))}", "registered {self.kind}s: gan",
            "the unknown-model error lists only 'gan'"),
      "tests/test_contract.py::test_unknown_model_lists_the_registered_ones"),
     (Break("dp-batch-unchecked", "mindgan/parallel.py", "skip", '    if cfg["dp_batch"] not in DP_BATCH:',
@@ -101,8 +107,8 @@ PROOFS = [
     (Break("resume-keeps-stale-rows", "mindgan/hooks.py", "skip", "        self.log.truncate_after(trainer.state.step)\n",
            "", "a resume keeps the loss rows logged after its checkpoint"),
      "tests/test_reliability.py::test_kill_script_survives_sigkills"),
-    (Break("onednn-uncapped", "mindgan/__init__.py", "skip", '_os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")',
-           '_os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "ALL")', "oneDNN left at its default ISA"),
+    (Break("onednn-uncapped", "mindgan/env.py", "skip", 'os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "AVX2")',
+           'os.environ.setdefault("ONEDNN_MAX_CPU_ISA", "ALL")', "oneDNN left at its default ISA"),
      "tests/test_dcgan.py::test_onednn_fast_convolution_in_effect"),
     (Break("device-check-writes-first", "scripts/device_check.sh", "skip", "set -u\n",
            "set -u\nmkdir -p \"$4\"\n", "the script makes its --venv before it checks for a GPU"),

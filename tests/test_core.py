@@ -111,7 +111,7 @@ def test_override_flags_and_set():
         {"model_args": {"ngf": 32, "ndf": 16}, "epochs": 3}
     assert overrides("--set", "model_args={ngf: 8}") == {"model_args": {"ngf": 8}}
     assert overrides("--set", "data=a=b") == {"data": "a=b"}  # the first '=' splits
-    with pytest.raises(MindganError, match=r"^--set 'epochs': expected KEY=VALUE$"):
+    with pytest.raises(MindganError, match=r"^--set epochs: expected KEY=VALUE, e.g. --set epochs=5$"):
         overrides("--set", "epochs")
     with pytest.raises(MindganError, match=r"^--set 'lr_g=\[1, 2': the value is not valid YAML"):
         overrides("--set", "lr_g=[1, 2")
@@ -187,14 +187,14 @@ def test_read_meta_refuses_what_is_not_a_checkpoints_metadata(tmp_path):
         with pytest.raises(MindganError, match="needs model, epoch, step, batch_in_epoch, config"):
             checkpoint.read_meta(path)
     path.with_suffix(".json").write_bytes(b"\xff\xfe")
-    with pytest.raises(MindganError, match="is not valid JSON"):
+    with pytest.raises(MindganError, match=r"x.json is not text \(it holds binary bytes\)"):
         checkpoint.read_meta(path)
 
 
 def test_load_params_checks_hash_then_crc(tmp_path):
     path = tmp_path / "a.ckpt"
     checkpoint.save(dense(), path, meta())
-    with pytest.raises(MindganError, match=r"does not exist: give a \.ckpt file"):
+    with pytest.raises(MindganError, match=r"none.ckpt does not exist; give a \.ckpt file"):
         checkpoint.load_params(tmp_path / "none.ckpt")
     with pytest.raises(MindganError, match=r"is a folder"):
         checkpoint.load_params(tmp_path)
@@ -244,23 +244,28 @@ def test_manager_names_orders_keeps_and_finds_the_newest_complete(tmp_path):
     os.utime(p1, (9e9, 9e9))  # file times never decide
     assert mgr.all() == [p1, p2] and mgr.newest_complete() == (p2, [])
     p3 = mgr.save(dense(), meta(epoch=2, step=16))
-    assert sorted(p.name for p in folder.iterdir()) == ["gan_e0002.ckpt", "gan_e0002.json",
-                                                         "gan_e0002_s0000013.ckpt", "gan_e0002_s0000013.json"]
+    assert sorted(p.name for p in folder.glob("gan_*")) == ["gan_e0002.ckpt", "gan_e0002.json",
+                                                          "gan_e0002_s0000013.ckpt", "gan_e0002_s0000013.json"]
     p3.write_bytes(p3.read_bytes()[:50])  # damaged: passed over, named, and kept on disk
-    assert mgr.newest_complete() == (p2, [p3])
+    newest, damaged = mgr.newest_complete()
+    assert newest == p2 and [d for d, _ in damaged] == [p3]
     (folder / "gan_e0009.tmp.ckpt").write_bytes(b"half")  # a save cut short: never listed
     (folder / "junk.ckpt").write_bytes(b"no sidecar")  # unreadable metadata: listed first, never newest
     assert mgr.all()[0].name == "junk.ckpt" and mgr.newest_complete()[0] == p2
     mgr.save(dense(), meta(epoch=3, step=24))  # retention counts complete ones only and keeps the damaged
     names = sorted(p.name for p in folder.glob("*.ckpt"))
     assert names == ["gan_e0002.ckpt", "gan_e0002_s0000013.ckpt", "gan_e0003.ckpt", "gan_e0009.tmp.ckpt", "junk.ckpt"]
+    other = folder / "copy_e0001.ckpt"  # a complete checkpoint the run did not write (a user's copy): never pruned
+    checkpoint.save(dense(), other, meta(epoch=1, step=1))
+    mgr.save(dense(), meta(epoch=4, step=32))
+    assert other.is_file() and not (folder / "gan_e0002_s0000013.ckpt").exists()
 
 
 def test_keep_one_keeps_only_the_newest(tmp_path):
     mgr = checkpoint.CheckpointManager(tmp_path, keep=1)
     for e in (1, 2, 3):
         mgr.save(dense(), meta(epoch=e, step=8 * e))
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["gan_e0003.ckpt", "gan_e0003.json"]
+    assert sorted(p.name for p in tmp_path.glob("gan_*")) == ["gan_e0003.ckpt", "gan_e0003.json"]
 
 
 class FakeState:
@@ -275,7 +280,7 @@ class FakeState:
 
 def test_restore_takes_the_newest_complete_or_refuses_changing_nothing(tmp_path, capsys):
     mgr = checkpoint.CheckpointManager(tmp_path, keep=5)
-    with pytest.raises(MindganError, match=r"no complete checkpoint in .* yet \(the run stopped before its first one\)"):
+    with pytest.raises(MindganError, match=r"^--resume: no checkpoint in .* yet \(the run stopped before its first one\); nothing was changed"):
         mgr.restore(FakeState(), "gan")
     mgr.save(dense(), meta(epoch=1, step=8))
     newest = mgr.save(dense(), meta(epoch=2, step=16))
@@ -286,7 +291,7 @@ def test_restore_takes_the_newest_complete_or_refuses_changing_nothing(tmp_path,
     with pytest.raises(MindganError, match=r"gan_e0001.ckpt is a gan checkpoint and this run trains cgan"):
         mgr.restore(FakeState(), "cgan")
     (tmp_path / "gan_e0001.ckpt").write_bytes(b"cut")
-    with pytest.raises(MindganError, match=r"no complete checkpoint in .* \(all damaged\)"):
+    with pytest.raises(MindganError, match=r"^--resume: no usable checkpoint in .*; the newest, gan_e0002.ckpt: "):
         mgr.restore(FakeState(), "gan")
 
 
@@ -361,14 +366,15 @@ def test_check_refuses_what_would_mix_lose_or_not_find_a_run(tmp_path):
 def test_lock_is_exclusive_names_the_holder_and_goes_at_exit(tmp_path):
     out = tmp_path / "run"
     with runfolder.RunFolder(out) as held:
-        assert (out / ".lock").read_text() == str(os.getpid()) and held.aside is None
+        assert (out / ".lock.pid").read_text().strip() == str(os.getpid()) and held.aside is None
         with pytest.raises(MindganError, match=rf"is in use by another training \(pid {os.getpid()}\)"):
             with runfolder.RunFolder(out):
                 pass
-    assert not (out / ".lock").exists()
-    (out / ".lock").write_text("12345678901234567890")  # a killed run's lock file: longer than our pid
+    assert not (out / ".lock").exists() and not (out / ".lock.pid").exists()
+    (out / ".lock").write_text("x")  # a killed run's lock files: the OS released its lock
+    (out / ".lock.pid").write_text("12345678901234567890")
     with runfolder.RunFolder(out):
-        assert (out / ".lock").read_text() == str(os.getpid())
+        assert (out / ".lock.pid").read_text().strip() == str(os.getpid())
     (tmp_path / "file").write_text("x")
     with pytest.raises(MindganError, match=r"cannot write to output folder .*: choose another --out"):
         with runfolder.RunFolder(tmp_path / "file" / "run"):
@@ -381,7 +387,7 @@ def test_overwrite_keeps_the_old_run_until_committed(tmp_path, capsys):
     before = {p: (out / p).read_bytes() for p in ("config.yaml", "losses.csv")}
     with runfolder.RunFolder(out, overwrite=True) as folder:
         assert listing(out / runfolder.ASIDE) == ["checkpoints", "config.yaml", "losses.csv"]
-        assert sorted(p.name for p in out.iterdir()) == [".lock", ".replaced", "notes.txt"]
+        assert sorted(p.name for p in out.iterdir()) == [".lock", ".lock.pid", ".replaced", "notes.txt"]
         (out / "losses.csv").write_text("new")
         folder.committed()
         assert not (out / runfolder.ASIDE).exists()
@@ -405,13 +411,31 @@ def test_overwrite_of_a_folder_without_a_run_moves_nothing(tmp_path):
         assert folder.aside is None and not (out / runfolder.ASIDE).exists()
 
 
-def test_a_stale_aside_from_an_earlier_failed_overwrite_is_replaced(tmp_path):
+def test_an_aside_left_by_someone_else_is_refused_not_deleted(tmp_path):
     out = a_run(tmp_path / "run")
     (out / runfolder.ASIDE).mkdir()
     (out / runfolder.ASIDE / "losses.csv").write_text("older")
-    with runfolder.RunFolder(out, overwrite=True) as folder:
-        assert (out / runfolder.ASIDE / "losses.csv").read_text().startswith("epoch")
-        folder.committed()
+    with pytest.raises(MindganError, match=r"^--overwrite: .*\.replaced already exists"):
+        with runfolder.RunFolder(out, overwrite=True):
+            pass
+    assert (out / runfolder.ASIDE / "losses.csv").read_text() == "older" and (out / "config.yaml").is_file()
+
+
+def test_settle_restores_a_run_whose_successor_was_killed(tmp_path, capsys):
+    out = a_run(tmp_path / "run")
+    with runfolder.RunFolder(out, overwrite=True):
+        (out / "losses.csv").write_text("new")
+        aside = sorted(p.name for p in (out / runfolder.ASIDE).iterdir())
+        # the folder as a SIGKILL leaves it: the old run aside, the new one's files in place (taken out
+        # here so that __exit__, which a SIGKILL never runs, has nothing to restore)
+        os.replace(out / runfolder.ASIDE, tmp_path / "kept")
+    os.replace(tmp_path / "kept", out / runfolder.ASIDE)
+    assert aside == ["checkpoints", "config.yaml", "losses.csv"]
+    runfolder.settle(out)
+    assert not (out / runfolder.ASIDE).exists() and (out / "losses.csv").read_text().startswith("epoch")
+    assert "is restored" in capsys.readouterr().out
+    runfolder.settle(out)  # nothing left to do: no change
+    assert listing(out) == ["checkpoints", "config.yaml", "losses.csv"]
 
 
 # --- FID and the statistics beside it --------------------------------------------------------------

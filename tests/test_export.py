@@ -127,10 +127,10 @@ def test_operator_without_onnx_mapping_is_named(monkeypatch, tmp_path, capsys):
     class MishGenerator(nn.Cell):
         def __init__(self):
             super().__init__()
-            self.fc, self.act = nn.Dense(8, 16), nn.Mish()
+            self.fc, self.act, self.out = nn.Dense(8, 16), nn.Mish(), nn.Tanh()  # Tanh: the model's range
 
         def construct(self, z):
-            return self.act(self.fc(z)).reshape(-1, 1, 4, 4)
+            return self.out(self.act(self.fc(z))).reshape(-1, 1, 4, 4)
 
     def build(cfg, args):
         return GAN(MishGenerator(), nn.Dense(16, 1), latent_shape=(8,), image_shape=(1, 4, 4))

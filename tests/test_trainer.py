@@ -48,9 +48,8 @@ def test_training_changes_the_generator(tmp_path, tiny_mnist):
 
 
 def test_same_seed_same_losses(tmp_path, tiny_mnist):
-    _, _ = train(tmp_path, tiny_mnist, "a", epochs=2, seed=7)
-    _, _ = train(tmp_path, tiny_mnist, "b", epochs=2, seed=7)
-    _, _ = train(tmp_path, tiny_mnist, "c", epochs=2, seed=8)
+    for name, seed in (("a", 7), ("b", 7), ("c", 8)):  # 2 epochs of 2 steps: the second epoch reshuffles
+        train(tmp_path, tiny_mnist, name, epochs=2, max_steps=2, seed=seed)
     a, b, c = (losses(tmp_path / n) for n in "abc")
     assert a == b
     assert a != c
@@ -70,25 +69,25 @@ def test_checkpoint_round_trip_gives_the_same_generator(tmp_path, tiny_mnist):
 
 
 def test_resume_continues_without_gaps_or_duplicates(tmp_path, tiny_mnist):
-    train(tmp_path, tiny_mnist, epochs=2)
+    train(tmp_path, tiny_mnist, epochs=2, max_steps=3)
     first = losses(tmp_path / "run")
     noise = np.load(tmp_path / "run" / "fixed_noise.npy")
-    trainer, summary = train(tmp_path, tiny_mnist, epochs=4, resume=True)
+    trainer, summary = train(tmp_path, tiny_mnist, epochs=4, max_steps=3, resume=True)
     rows = losses(tmp_path / "run")
     assert rows[: len(first)] == first
-    assert [r[1] for r in rows] == list(range(1, 33)) and [r[0] for r in rows][-1] == 4
+    assert [r[1] for r in rows] == list(range(1, 13)) and [r[0] for r in rows] == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
     assert np.array_equal(np.load(tmp_path / "run" / "fixed_noise.npy"), noise)
-    assert summary["epoch"] == 4 and trainer.state.step == 32
+    assert summary["epoch"] == 4 and trainer.state.step == 12
 
 
 def test_resume_skips_a_damaged_checkpoint(tmp_path, tiny_mnist, capsys):
-    train(tmp_path, tiny_mnist, epochs=2)
+    train(tmp_path, tiny_mnist, epochs=2, max_steps=3)
     ckpts = sorted((tmp_path / "run" / "checkpoints").glob("*.ckpt"))
     assert [c.name for c in ckpts] == ["gan_e0001.ckpt", "gan_e0002.ckpt"]
     ckpts[-1].write_bytes(ckpts[-1].read_bytes()[:500])  # killed mid-write, say
-    trainer, summary = train(tmp_path, tiny_mnist, epochs=3, resume=True)
-    assert "skipping damaged" in capsys.readouterr().out
-    assert [r[1] for r in losses(tmp_path / "run")] == list(range(1, 25))
+    trainer, summary = train(tmp_path, tiny_mnist, epochs=3, max_steps=3, resume=True)
+    assert "skipping damaged or incomplete checkpoint gan_e0002.ckpt" in capsys.readouterr().out
+    assert [r[1] for r in losses(tmp_path / "run")] == list(range(1, 10)) and trainer.state.step == 9
 
 
 def test_nan_loss_stops_with_the_step_named(tmp_path, tiny_mnist):
@@ -102,7 +101,12 @@ def test_nan_loss_stops_with_the_step_named(tmp_path, tiny_mnist):
     assert all(math.isfinite(r[2]) for r in logged)
 
 
-@pytest.mark.parametrize("model", list_models())
+IN_GRAPH_RANDOM = pytest.mark.xfail(strict=True, reason="Dropout masks come from MindSpore's in-graph random ops, "
+                                    "whose state MindSpore 2.10 neither saves nor reseeds (see docs)")
+
+
+@pytest.mark.parametrize("model", [pytest.param(m, marks=IN_GRAPH_RANDOM) if m == "convgan" else m
+                                   for m in list_models()])
 def test_several_steps_per_graph_call_give_the_same_losses(tmp_path, tiny_mnist, model):
     """The fast path (k steps unrolled in one jit graph, each batch its own graph inputs) against one graph
     call per step, for every update order: D-then-G, G-then-D (dcgan) and n_critic with per-step uniforms
@@ -113,10 +117,6 @@ def test_several_steps_per_graph_call_give_the_same_losses(tmp_path, tiny_mnist,
     plain, fast = losses(tmp_path / "plain"), losses(tmp_path / "fast")
     assert [r[:2] for r in plain] == [r[:2] for r in fast] and len(plain) == 5
     np.testing.assert_allclose([r[2:] for r in plain], [r[2:] for r in fast], rtol=1e-5, atol=1e-6)
-
-
-IN_GRAPH_RANDOM = pytest.mark.xfail(strict=True, reason="Dropout masks come from MindSpore's in-graph random ops, "
-                                    "whose state MindSpore 2.10 neither saves nor reseeds (see docs)")
 
 
 @pytest.mark.parametrize("model", [pytest.param(m, marks=IN_GRAPH_RANDOM) if m == "convgan" else m
@@ -134,14 +134,14 @@ def test_every_model_resumes_to_the_uninterrupted_losses(tmp_path, tiny_mnist, m
 
 
 def test_ema_weights_are_checkpointed_resumed_and_used_by_generate(tmp_path, tiny_mnist):
-    trainer, summary = train(tmp_path, tiny_mnist, epochs=2, ema=0.9)
+    trainer, summary = train(tmp_path, tiny_mnist, epochs=2, max_steps=2, ema=0.9)
     noise = np.random.default_rng(3).standard_normal((6, 100)).astype(np.float32)
     averaged, live = trainer.sample(noise), trainer.gan.sample(noise)
     assert np.abs(averaged - live).mean() > 1e-4  # the average is not the last step's weights
     gan, meta = load_generator(summary["checkpoint"])
     assert meta["ema"] and np.allclose(gan.sample(noise), averaged, atol=1e-6)
-    train(tmp_path, tiny_mnist, "whole", epochs=3, ema=0.9)
-    train(tmp_path, tiny_mnist, epochs=3, ema=0.9, resume=True)  # the average comes back on resume
+    train(tmp_path, tiny_mnist, "whole", epochs=3, max_steps=2, ema=0.9)
+    train(tmp_path, tiny_mnist, epochs=3, max_steps=2, ema=0.9, resume=True)  # the average comes back on resume
     a = load_generator(tmp_path / "whole" / "checkpoints" / "gan_e0003.ckpt")[0].sample(noise)
     b = load_generator(tmp_path / "run" / "checkpoints" / "gan_e0003.ckpt")[0].sample(noise)
     np.testing.assert_allclose(a, b, atol=1e-5)
