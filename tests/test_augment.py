@@ -9,7 +9,7 @@ import mindspore as ms
 import numpy as np
 import pytest
 
-from conftest import REPO, quick_cfg
+from helpers import REPO, quick_cfg
 from mindgan.errors import MindganError
 from mindgan.training import augment
 

@@ -6,7 +6,7 @@ import mindspore as ms
 import numpy as np
 import pytest
 
-from conftest import quick_cfg
+from helpers import quick_cfg
 from mindgan.models import batchnorm, create_model
 
 

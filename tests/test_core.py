@@ -493,3 +493,33 @@ def test_histogram_kl_confidence_and_label_accuracy():
     assert F.kl_to_uniform(np.array([0.5, 0.5, 0.0, 0.0])) == pytest.approx(np.log(2))
     assert F.mean_confidence(probs) == pytest.approx((0.7 + 0.8 + 0.6 + 0.6) / 4)
     assert F.label_accuracy(probs, np.array([0, 1, 1, 2])) == pytest.approx(0.75)
+
+
+# --- what a resume trusts in a checkpoint's metadata (mutmut survivors, killed here) ---------------------
+
+@pytest.mark.parametrize("key", checkpoint.COUNTERS)
+@pytest.mark.parametrize("value", [-1, True, 1.5, "3", 2**53])
+def test_metadata_counters_must_be_whole_numbers(tmp_path, key, value):
+    path = tmp_path / "x.ckpt"
+    path.write_bytes(b"x")
+    path.with_suffix(".json").write_text(json.dumps({**meta(), key: value}))
+    with pytest.raises(MindganError, match=rf"x.json: {key} must be a whole number >= 0, got .*; the metadata was edited"):
+        checkpoint.read_meta(path)
+    path.with_suffix(".json").write_text(json.dumps({**meta(), key: 2**53 - 1 if value == 2**53 else 0}))
+    assert checkpoint.read_meta(path)[key] in (0, 2**53 - 1)
+
+
+def test_metadata_model_name_and_size(tmp_path):
+    path = tmp_path / "x.ckpt"
+    path.write_bytes(b"x")
+    path.with_suffix(".json").write_text(json.dumps({**meta(), "model": 3}))
+    with pytest.raises(MindganError, match=r"x.json: model must be a name, got 3; the metadata was edited"):
+        checkpoint.read_meta(path)
+    path.with_suffix(".json").write_text(json.dumps({**meta(), "pad": "x" * checkpoint.MAX_META}))
+    with pytest.raises(MindganError, match=r"checkpoint metadata .*x.json"):
+        checkpoint.read_meta(path)
+    path.with_suffix(".json").write_text(json.dumps({**meta(), "pad": "x" * (checkpoint.MAX_META - 200)}))
+    assert checkpoint.read_meta(path)["model"] == "gan"  # just under the limit: read
+    path.with_suffix(".json").write_text("{" * 100_000)  # nested past Python's recursion limit
+    with pytest.raises(MindganError, match=r"x.json is not valid JSON \(.+\); the checkpoint's metadata is damaged"):
+        checkpoint.read_meta(path)
