@@ -46,6 +46,7 @@ class DigitJudge:
         self.real_probs, self.real_classes = probs, np.argmax(probs, 1)
         self._floor: dict[int, float] = {}
         self._real_manifold: dict[int, dict] = {}
+        self._real_spread: dict[int, float] | None = None
 
     def floor(self, n: int) -> float:
         if n not in self._floor:
@@ -84,9 +85,10 @@ class DigitJudge:
         """Mean over classes of (spread of the samples asked for that class) / (spread of real images the
         classifier puts in it): 1 when each class varies as much as real digits of it do, 0 for one image
         per class. The class histogram cannot show this: a cgan drawing one '3' for every z balances it."""
-        real = manifold.within_class_spread(np.concatenate([self.ref, self.other]), self.real_classes)
+        if self._real_spread is None:  # once per judge: the real digits do not change between evaluations
+            self._real_spread = manifold.within_class_spread(np.concatenate([self.ref, self.other]), self.real_classes)
         fake = manifold.within_class_spread(feats, labels)
-        ratios = [fake[c] / real[c] for c in fake if real.get(c)]
+        ratios = [fake[c] / self._real_spread[c] for c in fake if self._real_spread.get(c)]
         return float(np.mean(ratios)) if ratios else None
 
 
