@@ -31,8 +31,8 @@ data:
 test:
 	$(PY) -m pytest -q
 
-test-fast:  # no test that starts a process or trains past a few steps (docs/testing.md)
-	$(PY) -m pytest -q -m "not subprocess and not trains"
+test-fast:  # no test that starts a process or runs a training loop (docs/testing.md); one worker per core
+	$(PY) -m pytest -q -n 2 -m "not subprocess and not trains"
 
 # mutmut over the pure-Python core, judged by the fast tier, then the hand-made breaks of the MindSpore
 # parts (docs/testing.md has the scores); CPU-heavy: tens of minutes on 2 cores.

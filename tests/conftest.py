@@ -68,10 +68,13 @@ def http_server(tmp_path, monkeypatch):
 
 
 # --- tiers: by what a test does, checked while it runs --------------------------------------------------
-# `subprocess`: starts a process; `trains`: trains past STEP_LIMIT steps. `make test-fast` leaves both out.
-# The guard below fails a test that does either without its mark, so the marks cannot drift from the code.
-STEP_LIMIT = 16  # graph steps, setup included: resume and k-step equality on tiny nets fit (12 and 10)
-_seen = {"processes": [], "steps": 0}
+# `subprocess`: starts a process. `trains`: runs a training loop (Trainer.fit, or the feature nets' and
+# the digit judge's own training) or more than STEP_LIMIT graph steps. `make test-fast` leaves both out,
+# so it keeps the numerics that need only a few compiled steps (first losses, a checkpoint's completeness,
+# k steps per graph call; tests/test_numerics.py). The guard below fails a test that does either without
+# its mark, so the marks cannot drift from the code.
+STEP_LIMIT = 16  # graph steps, set-up included
+_seen = {"processes": [], "steps": 0, "loops": []}
 
 
 def _count_processes():
@@ -85,6 +88,8 @@ def _count_processes():
 
 
 def _count_steps():
+    from mindgan.metrics import classifier
+    from mindgan.training import loop
     from mindgan.training.schedule import Schedule
 
     original = Schedule.run
@@ -95,6 +100,20 @@ def _count_steps():
         return out
 
     Schedule.run = run
+    fit = loop.Trainer.fit
+
+    def counted_fit(self, *a, **k):
+        _seen["loops"].append("Trainer.fit")
+        return fit(self, *a, **k)
+
+    loop.Trainer.fit = counted_fit
+    train_step = classifier.train_step
+
+    def counted_train_step(*a, **k):  # the digit judge's and the feature nets' training
+        _seen["loops"].append("a judge's training (metrics.classifier.train_step)")
+        return train_step(*a, **k)
+
+    classifier.train_step = counted_train_step
 
 
 def pytest_configure(config):
@@ -106,16 +125,35 @@ def pytest_configure(config):
 def pytest_runtest_setup(item):
     _seen["processes"].clear()
     _seen["steps"] = 0
+    _seen["loops"].clear()
     yield
+
+
+_training_fixtures: dict[str, str] = {}  # a shared fixture that trained -> what it ran; its users are `trains`
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    before = (len(_seen["loops"]), _seen["steps"])
+    yield
+    if len(_seen["loops"]) > before[0] or _seen["steps"] - before[1] > STEP_LIMIT:
+        _training_fixtures[fixturedef.argname] = (_seen["loops"][before[0]:] or ["graph steps"])[0]
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_call(item):
     yield
     marks = {m.name for m in item.iter_markers()}
+    trained = [f for f in item.fixturenames if f in _training_fixtures]
+    if trained and "trains" not in marks:  # set up once per module by its first user, trained for all of them
+        pytest.fail(f"tier guard: this test uses the fixture {trained[0]!r}, which trained "
+                    f"({_training_fixtures[trained[0]]}), without @pytest.mark.trains", pytrace=False)
     if _seen["processes"] and "subprocess" not in marks:
         pytest.fail(f"tier guard: this test started {len(_seen['processes'])} process(es) "
                     f"({_seen['processes'][0]}) without @pytest.mark.subprocess", pytrace=False)
+    if _seen["loops"] and "trains" not in marks:
+        pytest.fail(f"tier guard: this test ran a training loop ({_seen['loops'][0]}) without "
+                    f"@pytest.mark.trains", pytrace=False)
     if _seen["steps"] > STEP_LIMIT and "trains" not in marks:
         pytest.fail(f"tier guard: this test trained {_seen['steps']} steps (> {STEP_LIMIT}) without "
                     f"@pytest.mark.trains", pytrace=False)

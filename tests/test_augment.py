@@ -88,10 +88,18 @@ def test_a_bad_policy_is_one_clear_error():
         quick_cfg(diffaugment="colour,cutout")
 
 
-def test_training_with_diffaugment_is_deterministic_and_differs():
+def test_training_with_diffaugment_is_deterministic_and_differs(tmp_path):
+    from mindgan import checkpoint, config
+    from mindgan.training import Trainer
+
     small = {"image_size": 16, "model_args": {"ngf": 4, "ndf": 4}}  # the DCGAN's layers, 16x16, few channels
-    on = record.first_losses("dcgan", diffaugment="color,translation,cutout", **small)
-    assert on == record.first_losses("dcgan", diffaugment="color,translation,cutout", **small)  # seed and step
-    assert all(math.isfinite(d) and math.isfinite(g) for d, g, _ in on)
+    cfg = config.load(model="dcgan", overrides={"batch_size": record.BATCH, "steps_per_call": record.STEPS,
+                                                "diffaugment": "color,translation,cutout", **small})
+    trainer = Trainer(cfg, tmp_path, progress=False, hooks=[])
+    start, batches = trainer.save_checkpoint(), record.batches(trainer.gan)
+    on = [[d, g if t else None, t] for d, g, t in trainer.schedule.run(batches, 0)]
+    trainer.state.restore(start, checkpoint.read_meta(start))  # the same weights, batches and steps again
+    assert on == [[d, g if t else None, t] for d, g, t in trainer.schedule.run(batches, 0)]  # drawn from seed, step
+    assert all(math.isfinite(d) for d, _, _ in on)
     assert on != record.first_losses("dcgan", **small)  # D really sees other images
     assert augment.parse_policy(quick_cfg(model="dcgan")["diffaugment"]) == ()  # off unless a recipe asks

@@ -52,6 +52,7 @@ def tiny_model(tmp_path, monkeypatch):
     MODELS.items.pop("tiny_test")
 
 
+@pytest.mark.trains
 def test_a_model_registered_from_a_test_trains_generates_and_evaluates(tmp_path, tiny_mnist, tiny_model):
     summary = mindgan.train(tiny_model, tmp_path / "run", data=str(tiny_mnist), epochs=1, max_steps=1,
                             grid_rows=2, grid_cols=2, progress=False)
@@ -113,6 +114,7 @@ def test_contract_and_range_errors_name_the_key(over, needle):
     assert needle in str(err.value)
 
 
+@pytest.mark.trains
 def test_data_is_a_choice_of_the_run(tmp_path, tiny_mnist):
     """dcgan (an image-folder model) reads MNIST digits when the run asks for them."""
     summary = mindgan.train("dcgan", tmp_path / "run", data=str(tiny_mnist), image_size=32, channels=1, epochs=1,

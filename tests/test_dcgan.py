@@ -189,6 +189,7 @@ def test_tutorial_networks_layer_for_layer():
     assert sum(p.size for p in gan.generator.trainable_params()) == 3576704  # the tutorial's generator
 
 
+@pytest.mark.trains
 def test_one_epoch_finite_losses_and_checkpoint_round_trip(tmp_path):
     import mindspore as ms
 

@@ -64,6 +64,7 @@ def digits(tmp_path_factory):
     return folder, cache, judge
 
 
+@pytest.mark.trains
 def test_classifier_is_cached_with_heldout_accuracy(digits):
     from mindgan.metrics import classifier
 
@@ -76,6 +77,7 @@ def test_classifier_is_cached_with_heldout_accuracy(digits):
         assert classifier.cached_info(judge.loc) is not None
 
 
+@pytest.mark.trains
 def test_real_digits_score_near_the_floor_and_noise_far_above(digits):
     judge = digits[2]
     images, labels = digit_images(200, 99)  # fresh draws from the real distribution
@@ -94,6 +96,7 @@ def test_real_digits_score_near_the_floor_and_noise_far_above(digits):
     assert 0.8 < real["within_class_spread"] < 1.25 and noise["within_class_spread"] is None
 
 
+@pytest.mark.trains
 def test_mode_collapse_shows_in_the_histogram(digits):
     judge = digits[2]
     images, labels = digit_images(400, 5)
@@ -171,6 +174,7 @@ def faces_judge(tmp_path_factory):
     return folder, cache, judge
 
 
+@pytest.mark.trains
 def test_image_judge_orders_real_blurred_noise(faces_judge):
     from mindgan.metrics.report import blur
 
@@ -190,6 +194,7 @@ def test_image_judge_orders_real_blurred_noise(faces_judge):
     assert res["real"]["feature_net"]["labels"] == "class folders"
 
 
+@pytest.mark.trains
 @pytest.mark.subprocess
 def test_untrained_dcgan_scores_worse_than_noise_through_the_cli(faces_judge, tmp_path):
     """`mindgan.evaluate --ckpt` on a DCGAN after one step: the image-folder metric, reused from the cache."""
@@ -214,6 +219,7 @@ def test_untrained_dcgan_scores_worse_than_noise_through_the_cli(faces_judge, tm
     assert "reference: uniform noise" in r.stdout and "trained on" in r.stdout and "4 class folders" in r.stdout
 
 
+@pytest.mark.trains
 def test_folder_without_classes_falls_back_to_rotation_and_says_so(tmp_path, capsys):
     from mindgan.metrics.report import ImageJudge
 
@@ -230,6 +236,7 @@ def test_folder_without_classes_falls_back_to_rotation_and_says_so(tmp_path, cap
 
 # --- training hook and CLI ----------------------------------------------------------------------------
 
+@pytest.mark.trains
 @pytest.mark.subprocess
 def test_train_with_eval_every_writes_metrics_and_evaluate_reads_the_checkpoint(digits, tmp_path):
     folder, cache, _ = digits
@@ -301,6 +308,7 @@ def test_cli_samples_folder_against_real_folder(tmp_path):
     assert good["fid"] < 4 * good["fid_floor"] and noise["fid"] > 20 * good["fid"], (good, noise)
 
 
+@pytest.mark.trains
 @pytest.mark.subprocess
 def test_cli_samples_folder_of_grey_digit_pngs(digits, tmp_path):
     folder, cache, _ = digits

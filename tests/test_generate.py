@@ -16,6 +16,7 @@ def ckpts(cpu_device, tiny_mnist, tmp_path_factory):
     return {m: train_tiny(m, tiny_mnist, tmp_path_factory.mktemp(m)) for m in ("cgan", "minimal")}
 
 
+@pytest.mark.trains
 @pytest.mark.subprocess
 def test_cgan_label_draws_the_asked_count(ckpts, tmp_path):
     proc = run_cli("mindgan.generate", "--ckpt", ckpts["cgan"], "--label", 7, "--num", 6, "--out", tmp_path,
@@ -27,6 +28,7 @@ def test_cgan_label_draws_the_asked_count(ckpts, tmp_path):
     assert "label 7" in proc.stdout
 
 
+@pytest.mark.trains
 def test_cgan_without_label_gives_a_row_per_digit(ckpts, tmp_path):
     from mindgan.api import load_generator
     from mindgan.generation import generate, layout
@@ -44,6 +46,7 @@ def test_cgan_without_label_gives_a_row_per_digit(ckpts, tmp_path):
 @pytest.mark.parametrize("model,label,words", [("cgan", 10, ("out of range", "0 to 9")),
                                                ("cgan", -1, ("out of range",)),
                                                ("minimal", 3, ("conditional", "minimal"))])
+@pytest.mark.trains
 def test_bad_label_is_one_line_error(ckpts, tmp_path, model, label, words):
     proc = run_cli("mindgan.generate", "--ckpt", ckpts[model], "--label", label, "--out", tmp_path,
                    "--device", "CPU")
@@ -51,6 +54,7 @@ def test_bad_label_is_one_line_error(ckpts, tmp_path, model, label, words):
     assert not (tmp_path / "grid.png").exists()
 
 
+@pytest.mark.trains
 @pytest.mark.subprocess
 def test_interpolate_writes_a_strip(ckpts, tmp_path):
     proc = run_cli("mindgan.generate", "--ckpt", ckpts["minimal"], "--interpolate", "--steps", 7,
@@ -66,6 +70,7 @@ def test_interpolate_writes_a_strip(ckpts, tmp_path):
     assert (steps > 0).all()  # it moves at every step
 
 
+@pytest.mark.trains
 def test_interpolate_conditional_walks_once_per_digit(ckpts):
     from mindgan.api import load_generator
     from mindgan.generation import interpolate, slerp

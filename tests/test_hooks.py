@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 import mindgan
 from mindgan import hooks
 from mindgan.hooks import Hook
@@ -31,6 +33,7 @@ class Recorder(Hook):
         self.events.append("end")
 
 
+@pytest.mark.trains
 def test_a_callers_hook_sees_every_event_and_keeps_the_defaults(tmp_path, tiny_mnist):
     rec = Recorder()
     out = tmp_path / "run"
@@ -45,6 +48,7 @@ def test_a_callers_hook_sees_every_event_and_keeps_the_defaults(tmp_path, tiny_m
         assert [r["epoch"] for r in csv.DictReader(f)] == ["1", "2"]
 
 
+@pytest.mark.trains
 def test_metrics_png_is_drawn_after_the_row_is_written(tmp_path, tiny_mnist, monkeypatch):
     seen = []
 

@@ -271,6 +271,7 @@ def test_sighup_is_handled_like_sigterm(tmp_path, tiny_mnist):
     assert list((out / "checkpoints").glob("gan_e*.ckpt"))
 
 
+@pytest.mark.trains
 @pytest.mark.subprocess
 def test_a_sigkilled_overwrite_loses_nothing(run, tiny_mnist):
     before = snapshot(run)
@@ -346,6 +347,7 @@ def test_export_never_replaces_a_users_file_or_writes_through_a_link(ckpt, tmp_p
     assert _cli("export", "--ckpt", ckpt, "--batch", 100000000, "--out", tmp_path / "b.mindir") == 2
 
 
+@pytest.mark.trains
 def test_evaluate_json_target_is_beside_a_checkpoint_outside_a_run(tmp_path, base_run):
     from mindgan.metrics.evaluation import check_json_target, json_target
 

@@ -104,6 +104,7 @@ def test_wgan_gp_critic_is_size_generic():
 
 
 # --- one training epoch per model on tiny data, through the one trainer -------------------------
+@pytest.mark.trains
 @pytest.mark.parametrize("name", list_models())
 def test_one_epoch_trains(name, tiny_mnist, tmp_path):
     steps = 5 if name == "wgan_gp" else 2  # wgan_gp at the paper's n_critic: 5 critic steps, then one G step
@@ -216,6 +217,7 @@ def test_gradient_penalty_gradient_matches_finite_differences():
     assert slope == pytest.approx(norm, rel=0.05)
 
 
+@pytest.mark.trains
 @pytest.mark.parametrize("name", ["minimal", "wgan_gp"])
 def test_resume_restores_nets_and_optimiser_state(name, tiny_mnist, tmp_path):
     """nn.Adam (minimal) and, for beta1 = 0, mint.optim.Adam (wgan_gp): everything comes back exactly,

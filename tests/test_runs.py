@@ -42,6 +42,7 @@ def rows(out):
     return len((out / "losses.csv").read_text().splitlines()) - 1
 
 
+@pytest.mark.trains
 def test_overwrite_refuses_a_folder_with_other_files(run, tiny_mnist):
     (run / "my_notes.txt").write_text("mine")
     before = snapshot(run)
@@ -55,6 +56,7 @@ class Boom(Hook):
         raise MindganError("boom")
 
 
+@pytest.mark.trains
 def test_overwrite_restores_the_old_run_when_the_new_one_fails_early(run, tiny_mnist):
     before = snapshot(run)
     with pytest.raises(MindganError, match="boom"):
@@ -62,12 +64,14 @@ def test_overwrite_restores_the_old_run_when_the_new_one_fails_early(run, tiny_m
     assert snapshot(run) == before and not (run / runfolder.ASIDE).exists()
 
 
+@pytest.mark.trains
 def test_overwrite_replaces_the_run_after_its_first_checkpoint(run, tiny_mnist):
     mindgan.train("gan", run, data=str(tiny_mnist), overwrite=True, **{**QUICK, "epochs": 1})
     assert rows(run) == 4 and not (run / runfolder.ASIDE).exists()
     assert sorted(p.name for p in (run / "checkpoints").glob("*.ckpt")) == ["gan_e0001.ckpt"]
 
 
+@pytest.mark.trains
 def test_resume_with_another_model_changes_nothing(run, tiny_mnist):
     before = snapshot(run)
     with pytest.raises(MindganError, match="cannot change model"):
@@ -75,6 +79,7 @@ def test_resume_with_another_model_changes_nothing(run, tiny_mnist):
     assert snapshot(run) == before
 
 
+@pytest.mark.trains
 def test_resume_with_only_damaged_checkpoints_is_an_error(run, tiny_mnist):
     for ckpt in (run / "checkpoints").glob("*.ckpt"):
         ckpt.write_bytes(ckpt.read_bytes()[:300])
@@ -84,6 +89,7 @@ def test_resume_with_only_damaged_checkpoints_is_an_error(run, tiny_mnist):
     assert snapshot(run) == before and rows(run) == 8
 
 
+@pytest.mark.trains
 def test_newest_checkpoint_is_by_epoch_and_step_not_file_time(run, tiny_mnist):
     old = run / "checkpoints" / "gan_e0001.ckpt"
     now = time.time() + 100
@@ -94,11 +100,13 @@ def test_newest_checkpoint_is_by_epoch_and_step_not_file_time(run, tiny_mnist):
     assert names == ["gan_e0001.ckpt", "gan_e0002.ckpt", "gan_e0003.ckpt"]
 
 
+@pytest.mark.trains
 def test_keep_checkpoint_max_keeps_the_newest(run):
     mindgan.train("gan", run, resume=True, epochs=4, keep_checkpoint_max=2, progress=False)
     assert sorted(p.name for p in (run / "checkpoints").glob("*.ckpt")) == ["gan_e0003.ckpt", "gan_e0004.ckpt"]
 
 
+@pytest.mark.trains
 def test_a_refused_resume_leaves_the_recorded_recipe(run):
     recipe = (run / "config.yaml").read_bytes()
     with pytest.raises(MindganError, match=r"cannot change latent_size \(100 -> 50\)"):
@@ -108,6 +116,7 @@ def test_a_refused_resume_leaves_the_recorded_recipe(run):
     assert rows(run) == 12 and "epochs: 3" in (run / "config.yaml").read_text()
 
 
+@pytest.mark.trains
 def test_a_run_folder_in_use_is_refused_with_the_holders_pid(run):
     with runfolder.RunFolder(run):
         with pytest.raises(MindganError, match=rf"in use by another training \(pid {os.getpid()}\)"):
@@ -117,6 +126,7 @@ def test_a_run_folder_in_use_is_refused_with_the_holders_pid(run):
     assert rows(run) == 12
 
 
+@pytest.mark.trains
 @pytest.mark.subprocess
 def test_cli_resume_of_a_finished_run_says_so(run):
     proc = run_cli("mindgan.train", "--out", run, "--resume", "--no-progress")
@@ -131,6 +141,7 @@ def test_cli_resume_of_a_finished_run_says_so(run):
     (["--steps-per-call", "-1"], "'steps_per_call' must be between 1"),
     (["--set", "lr_g=[1, 2"], "not valid YAML"),
 ])
+@pytest.mark.trains
 def test_cli_refuses_before_writing(run, args, needle):
     before = snapshot(run)
     proc = run_cli("mindgan.train", "--out", run, "--no-progress", *args)
@@ -147,6 +158,7 @@ def test_cli_out_that_is_a_file(tmp_path):
     assert proc.returncode == 2 and "is a file, not a folder" in proc.stderr
 
 
+@pytest.mark.trains
 def test_a_half_written_last_loss_row_is_dropped_on_resume(run):
     with open(run / "losses.csv", "a") as f:
         f.write("3,9,0.5")  # a kill in the middle of a line
@@ -161,6 +173,7 @@ def test_cli_over_long_out_is_one_line(tmp_path):
     assert proc.returncode == 2 and "too long a path" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.trains
 def test_overwrite_through_a_symlinked_out(run, tmp_path, tiny_mnist):
     link = tmp_path / "link"
     link.symlink_to(run, target_is_directory=True)

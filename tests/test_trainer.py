@@ -23,6 +23,7 @@ def train(tmp_path, tiny_mnist, name="run", resume=False, raw=None, model="gan",
     return fit(cfg, tmp_path / name, resume=resume)
 
 
+@pytest.mark.trains
 def test_one_epoch_finite_losses_and_files(tmp_path, tiny_mnist):
     trainer, summary = train(tmp_path, tiny_mnist)
     run = tmp_path / "run"
@@ -36,6 +37,7 @@ def test_one_epoch_finite_losses_and_files(tmp_path, tiny_mnist):
     assert summary["step"] == 8 and not summary["stopped"]
 
 
+@pytest.mark.trains
 def test_training_changes_the_generator(tmp_path, tiny_mnist):
     from mindgan.training import Trainer
 
@@ -47,6 +49,7 @@ def test_training_changes_the_generator(tmp_path, tiny_mnist):
     assert np.abs(trainer.sample(noise) - before.sample(noise)).mean() > 1e-3
 
 
+@pytest.mark.trains
 def test_same_seed_same_losses(tmp_path, tiny_mnist):
     for name, seed in (("a", 7), ("b", 7), ("c", 8)):  # 2 epochs of 2 steps: the second epoch reshuffles
         train(tmp_path, tiny_mnist, name, epochs=2, max_steps=2, seed=seed)
@@ -55,6 +58,7 @@ def test_same_seed_same_losses(tmp_path, tiny_mnist):
     assert a != c
 
 
+@pytest.mark.trains
 def test_checkpoint_round_trip_gives_the_same_generator(tmp_path, tiny_mnist):
     trainer, summary = train(tmp_path, tiny_mnist)
     noise = np.random.default_rng(3).standard_normal((6, 100)).astype(np.float32)
@@ -68,6 +72,7 @@ def test_checkpoint_round_trip_gives_the_same_generator(tmp_path, tiny_mnist):
     assert generate(gan, 5, seed=0).shape == (5, 1, 28, 28)
 
 
+@pytest.mark.trains
 def test_resume_continues_without_gaps_or_duplicates(tmp_path, tiny_mnist):
     train(tmp_path, tiny_mnist, epochs=2, max_steps=3)
     first = losses(tmp_path / "run")
@@ -80,6 +85,7 @@ def test_resume_continues_without_gaps_or_duplicates(tmp_path, tiny_mnist):
     assert summary["epoch"] == 4 and trainer.state.step == 12
 
 
+@pytest.mark.trains
 def test_resume_skips_a_damaged_checkpoint(tmp_path, tiny_mnist, capsys):
     train(tmp_path, tiny_mnist, epochs=2, max_steps=3)
     ckpts = sorted((tmp_path / "run" / "checkpoints").glob("*.ckpt"))
@@ -90,6 +96,7 @@ def test_resume_skips_a_damaged_checkpoint(tmp_path, tiny_mnist, capsys):
     assert [r[1] for r in losses(tmp_path / "run")] == list(range(1, 10)) and trainer.state.step == 9
 
 
+@pytest.mark.trains
 def test_nan_loss_stops_with_the_step_named(tmp_path, tiny_mnist):
     from mindgan.errors import MindganError
 
@@ -107,6 +114,7 @@ IN_GRAPH_RANDOM = pytest.mark.xfail(strict=True, reason="Dropout masks come from
 
 @pytest.mark.parametrize("model", [pytest.param(m, marks=IN_GRAPH_RANDOM) if m == "convgan" else m
                                    for m in list_models()])
+@pytest.mark.trains
 def test_several_steps_per_graph_call_give_the_same_losses(tmp_path, tiny_mnist, model):
     """The fast path (k steps unrolled in one jit graph, each batch its own graph inputs) against one graph
     call per step, for every update order: D-then-G, G-then-D (dcgan) and n_critic with per-step uniforms
@@ -121,6 +129,7 @@ def test_several_steps_per_graph_call_give_the_same_losses(tmp_path, tiny_mnist,
 
 @pytest.mark.parametrize("model", [pytest.param(m, marks=IN_GRAPH_RANDOM) if m == "convgan" else m
                                    for m in list_models()])
+@pytest.mark.trains
 def test_every_model_resumes_to_the_uninterrupted_losses(tmp_path, tiny_mnist, model):
     """Small nets, 2 epochs of 3 steps, one graph call of 2 + 1: stopped after epoch 1 and resumed, the
     losses are the uninterrupted run's."""
@@ -133,6 +142,7 @@ def test_every_model_resumes_to_the_uninterrupted_losses(tmp_path, tiny_mnist, m
     np.testing.assert_allclose([r[2:] for r in whole], [r[2:] for r in parts], rtol=1e-5)
 
 
+@pytest.mark.trains
 def test_ema_weights_are_checkpointed_resumed_and_used_by_generate(tmp_path, tiny_mnist):
     trainer, summary = train(tmp_path, tiny_mnist, epochs=2, max_steps=2, ema=0.9)
     noise = np.random.default_rng(3).standard_normal((6, 100)).astype(np.float32)
