@@ -155,16 +155,16 @@ def append_metrics(path: Path, epoch: int, metrics: dict) -> None:
 
 
 def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discriminator Loss During Training"):
-    """Per-step losses (faint) with a moving average (bold), as the tutorials plot them."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    """Per-step losses (faint) with a moving average (bold), as the tutorials plot them. A Figure of its
+    own, not pyplot: switching pyplot's backend here (matplotlib.use) would stop a notebook that trains in
+    its kernel from showing its later figures."""
+    from matplotlib.figure import Figure
 
     if not rows:
         return
     step = np.array([int(r["step"]) for r in rows])
-    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+    fig = Figure(figsize=(8, 4), dpi=100)
+    ax = fig.subplots()
     for key, label, color in (("loss_g", "G", "tab:blue"), ("loss_d", "D", "tab:orange")):
         y = np.array([float(r[key]) for r in rows])
         keep = np.isfinite(y)  # loss_g is NaN on critic-only steps (n_critic > 1); a NaN would blank the mean
@@ -182,11 +182,12 @@ def loss_curve(rows: list[dict], path: Path, title: str = "Generator and Discrim
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
-    plt.close(fig)
 
 
-def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000, max_frames: int = 12, max_side: int = 256) -> None:
-    """An animated GIF of the per-epoch grids (the DCGAN tutorial's dcgan.gif)."""
+def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000, max_frames: int = 12, max_side: int = 256,
+        min_height: int = 256) -> None:
+    """An animated GIF of the per-epoch grids (the DCGAN tutorial's dcgan.gif): the long side shrunk to
+    max_side, but never under min_height pixels tall (a strip of samples is widened instead)."""
     if not frames:
         return
     if len(frames) > max_frames:  # a long run's GIF keeps evenly spaced epochs, always the last
@@ -194,9 +195,10 @@ def gif(frames: list[Path], path: Path, ms_per_frame: int = 1000, max_frames: in
     pics = []
     for f in frames:
         pic = Image.open(f).convert("RGB")
-        scale = max_side / max(pic.size)
-        if scale < 1:
-            pic = pic.resize((round(pic.width * scale), round(pic.height * scale)), Image.BILINEAR)
+        scale = max(max_side / max(pic.size), min_height / pic.height)
+        if scale != 1:
+            pic = pic.resize((round(pic.width * scale), round(pic.height * scale)),
+                             Image.BILINEAR if scale < 1 else Image.NEAREST)
         pics.append(pic)
     pics[0].save(path, save_all=True, append_images=pics[1:], duration=ms_per_frame, loop=0)
 

@@ -45,3 +45,26 @@ def test_gif_of_a_long_run_is_bounded(tmp_path):
     assert gif.n_frames == 12 and max(gif.size) == 256
     gif.seek(11)
     assert gif.convert("L").getpixel((0, 0)) == 99  # the last epoch is always shown
+
+
+def test_gif_of_a_strip_is_at_least_256_pixels_tall(tmp_path):
+    """The smallest GAN's grid is one row of 16 samples: its GIF is widened, not shrunk to a sliver."""
+    f = tmp_path / "strip.png"
+    outputs.grid(np.zeros((16, 1, 28, 28), np.float32), 1, 16, "tanh", label="epoch 1").save(f)
+    outputs.gif([f, f], tmp_path / "a.gif")
+    assert Image.open(tmp_path / "a.gif").height >= 256
+
+
+def test_loss_curve_leaves_pyplot_backend_alone(tmp_path):
+    """A notebook trains in its kernel and then shows figures with pyplot: drawing the run's loss curve
+    must not switch pyplot to a backend that shows nothing (matplotlib.use('Agg') did)."""
+    import matplotlib
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg")  # any backend other than Agg stands in for the notebook's inline one
+    try:
+        outputs.loss_curve([{"step": "1", "loss_d": "1.0", "loss_g": "0.5"},
+                            {"step": "2", "loss_d": "0.9", "loss_g": "0.6"}], tmp_path / "c.png")
+        assert matplotlib.get_backend() == "svg" and (tmp_path / "c.png").stat().st_size > 0
+    finally:
+        matplotlib.use(before)
