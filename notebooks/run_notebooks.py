@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -61,7 +62,16 @@ def execute(path: Path, overrides: dict, out_path: Path, timeout: int = 3600, cw
     nb = with_parameters(nbformat.read(path, as_version=4), overrides)
     cwd.mkdir(parents=True, exist_ok=True)
     t0 = time.time()
-    NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    # the kernel imports course.py from this folder wherever it runs (a test runs it in a temporary folder)
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(HERE), before]))
+    try:
+        NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:
+        if before is None:
+            os.environ.pop("PYTHONPATH")
+        else:
+            os.environ["PYTHONPATH"] = before
     out_path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(squash_streams(nb), out_path)
     return time.time() - t0

@@ -19,7 +19,7 @@ from PIL import Image
 from helpers import REPO, digit_images
 from mindgan.data import idx
 
-sys.path.insert(0, str(REPO / "notebooks"))
+sys.path.insert(0, str(REPO / "notebooks"))  # run_notebooks, build_notebooks, course
 from run_notebooks import execute  # noqa: E402
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
@@ -170,3 +170,112 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, isolated_cache
         assert check in text, f"{path.name}: no {check!r} in the outputs"
     assert str(tmp_path) not in text.replace(str(data), "DATA"), "a machine path in the outputs"
     assert (tmp_path / "run" / "loss_curve.png").is_file()
+
+
+# --- the tutorial's code in each notebook computes what the package computes ------------------------------
+# Cells tagged `tutorial` in notebooks/src/NAME.py hold a tutorial's own code: its Generator and
+# Discriminator classes (built as `net_g`, `net_d`) and its loss and jit step (`train_step(batch, step)`, a
+# numpy batch of the pipeline -> (loss_d, loss_g)). They read only `cfg`. The tests run them outside a kernel.
+SOURCES = sorted(p.stem for p in (REPO / "notebooks" / "src").glob("*.py"))
+
+
+def tutorial_code(name: str, source: str | None = None) -> str:
+    import jupytext
+
+    text = source if source is not None else (REPO / "notebooks" / "src" / f"{name}.py").read_text()
+    nb = jupytext.reads(text, fmt="py:percent")
+    return "\n\n".join(c.source for c in nb.cells if "tutorial" in c.metadata.get("tags", []))
+
+
+def notebook_cfg(name: str, data: Path, **over):
+    """The recipe a notebook's parameters cell names, on the test's tiny data."""
+    from mindgan import config
+
+    recipe = re.search(r'^RECIPE = "([^"]+)"', (REPO / "notebooks" / "src" / f"{name}.py").read_text(), re.M)[1]
+    return config.load(path=config.CONFIG_DIR / recipe, overrides={"data": str(data), **over})
+
+
+def run_tutorial_code(code: str, cfg: dict, folder: Path) -> dict:
+    """Execute a notebook's tutorial cells from a real file (MindSpore reads a jit function's source file)."""
+    import types
+
+    path = folder / "tutorial_cells.py"
+    path.write_text(code)
+    module = types.ModuleType(f"tutorial_cells_{folder.name}")  # a real module: jit resolves names through it
+    module.__file__, module.cfg = str(path), cfg
+    sys.modules[module.__name__] = module
+    exec(compile(code, str(path), "exec"), module.__dict__)
+    return module.__dict__
+
+
+def tiny_data(folder: Path, model: str) -> Path:
+    if model == "dcgan":
+        write_faces(folder / "images")
+        return folder / "images"
+    idx.write_split(folder / "digits", "train", *digit_images(128, 0))
+    idx.write_split(folder / "digits", "test", *digit_images(64, 1))
+    return folder / "digits"
+
+
+def layout(net) -> list[tuple]:
+    return [(p.name, tuple(p.shape)) for p in net.get_parameters()]
+
+
+def model_of(name: str) -> str:
+    return re.search(r"^#     model: (\w+)", (REPO / "notebooks" / "src" / f"{name}.py").read_text(), re.M)[1]
+
+
+@pytest.mark.parametrize("name", SOURCES)
+def test_the_tutorial_networks_are_the_package_networks(name, tmp_path, isolated_cache):
+    """Each notebook's Generator and Discriminator classes (the tutorial's layers, written out in the notebook)
+    have the package's parameters, name for name and shape for shape, so weights load across both ways."""
+    import mindgan
+
+    cfg = notebook_cfg(name, tiny_data(tmp_path, model_of(name)), batch_size=8)
+    ns = run_tutorial_code(tutorial_code(name), cfg, tmp_path)
+    gan = mindgan.create_model(cfg)
+    assert layout(ns["net_g"]) == layout(gan.generator)
+    assert layout(ns["net_d"]) == layout(gan.discriminator)
+
+
+def test_a_drifted_tutorial_network_is_caught(tmp_path, isolated_cache):
+    """One layer of 01's Generator changed in the notebook's source: its parameters no longer match."""
+    import mindgan
+
+    source = (REPO / "notebooks" / "src" / "01_gan_mnist.py").read_text()
+    drifted = source.replace("nn.Dense(512, 1024))", "nn.Dense(512, 1000))", 1).replace(
+        "nn.BatchNorm1d(1024)", "nn.BatchNorm1d(1000)").replace("nn.Dense(1024, img", "nn.Dense(1000, img")
+    assert drifted != source
+    cfg = notebook_cfg("01_gan_mnist", tiny_data(tmp_path, "gan"), batch_size=8)
+    ns = run_tutorial_code(tutorial_code("01_gan_mnist", drifted), cfg, tmp_path)
+    assert layout(ns["net_g"]) != layout(mindgan.create_model(cfg).generator)
+
+
+STEPS = 3  # graph steps compared (per notebook: the package's run and the tutorial's step)
+
+
+@pytest.mark.trains  # compiles the tutorial's step and the package's for every notebook: minutes on 2 cores
+@pytest.mark.parametrize("name", SOURCES)
+def test_the_tutorial_step_computes_the_package_losses(name, tmp_path, isolated_cache):
+    """The notebook's networks, given the package's initial weights for the recipe's seed, and its jit step on
+    the package's first batches give the package run's first losses (rel 1e-5)."""
+    import mindspore as ms
+
+    import mindgan
+    from helpers import fit, losses
+
+    cfg = notebook_cfg(name, tiny_data(tmp_path, model_of(name)), batch_size=8, epochs=1, max_steps=STEPS)
+    _, summary = fit(cfg, tmp_path / "run")
+    package = np.array([(d, g) for _, _, d, g in losses(tmp_path / "run")])
+    ns = run_tutorial_code(tutorial_code(name), cfg, tmp_path)
+    ms.set_seed(cfg["seed"])  # the trainer's initial weights
+    gan = mindgan.create_model(cfg)
+    for mine, theirs in ((ns["net_g"], gan.generator), (ns["net_d"], gan.discriminator)):
+        assert ms.load_param_into_net(mine, {p.name: p for p in theirs.get_parameters()})[0] == []
+    data, _ = mindgan.build_dataset(cfg, gan, seed_offset=1)
+    batches = [b for _, b in zip(range(STEPS), data.create_dict_iterator(output_numpy=True, num_epochs=1))]
+    ns["net_g"].set_train(True)
+    ns["net_d"].set_train(True)
+    mine = np.array([[float(v) for v in ns["train_step"](b, i)] for i, b in enumerate(batches)])
+    assert mine.shape == package.shape == (STEPS, 2)
+    np.testing.assert_allclose(mine, package, rtol=1e-5, equal_nan=True)
