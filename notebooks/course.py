@@ -56,8 +56,23 @@ def recipe(name: str, data: str, epochs=None, max_steps: int = 0, batch_size=Non
     return config.load(path=config.CONFIG_DIR / name, overrides=over), over
 
 
-def start(dev: str) -> None:
-    """The device, pictures as PNG only, and jit functions defined in cells compiled without an error line."""
+def start(dev: str, name: str, data: str, epochs, max_steps, batch_size, out: str, extra=None):
+    """The device, pictures as PNG only, jit functions defined in cells compiled without an error line, and
+    the notebook's recipe with its settings; prints the terminal command of the same run. Returns
+    (config, the overrides given)."""
+    _device(dev)
+    try:
+        ip = get_ipython()  # noqa: F821 (defined inside IPython only)
+        ip.display_formatter.formatters["image/jpeg"].enabled = False
+        keep_cell_files(ip)
+    except NameError:
+        pass
+    cfg, over = recipe(name, data, epochs, max_steps, batch_size, extra)
+    print("the same run from a terminal:\n  " + command(name, out, over, dev))
+    return cfg, over
+
+
+def _device(dev: str) -> None:
     import logging
 
     from mindspore import log
@@ -71,12 +86,6 @@ def start(dev: str) -> None:
         print("device:", device.setup(dev))
     finally:
         logger.setLevel(level)
-    try:
-        ip = get_ipython()  # noqa: F821 (defined inside IPython only)
-    except NameError:
-        return
-    ip.display_formatter.formatters["image/jpeg"].enabled = False
-    keep_cell_files(ip)
 
 
 # --- data ---------------------------------------------------------------------------------------------

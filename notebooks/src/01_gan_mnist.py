@@ -55,9 +55,7 @@ from IPython.display import Image, display
 import mindgan
 from mindgan import outputs
 
-course.start(DEVICE)
-cfg, overrides = course.recipe(RECIPE, DATA, EPOCHS, MAX_STEPS, BATCH_SIZE)
-print("the same run from a terminal:\n  " + course.command(RECIPE, OUT, overrides, DEVICE))
+cfg, overrides = course.start(DEVICE, RECIPE, DATA, EPOCHS, MAX_STEPS, BATCH_SIZE, OUT)
 
 # %% [markdown]
 # ## The idea: a counterfeiter and the police
