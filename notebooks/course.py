@@ -91,7 +91,7 @@ def _device(dev: str) -> None:
 # --- data ---------------------------------------------------------------------------------------------
 
 
-def mnist_pipeline(folder, batch_size, latent_size, seed):
+def mnist_pipeline(folder, batch_size, latent_size, seed, value_range="tanh"):
     import mindspore.dataset as ds
     import mindspore.dataset.transforms as transforms
     import mindspore.dataset.vision as vision
@@ -99,7 +99,8 @@ def mnist_pipeline(folder, batch_size, latent_size, seed):
 
     ds.config.set_seed(seed)  # the shuffle order
     data = ds.MnistDataset(folder, usage="train", shuffle=True)  # (28, 28, 1) uint8 images, uint32 labels
-    data = data.map([vision.Normalize([127.5], [127.5]),  # 0..255 -> [-1, 1], G's Tanh range
+    mean, std = (127.5, 127.5) if value_range == "tanh" else (0.0, 255.0)  # to G's output range
+    data = data.map([vision.Normalize([mean], [std]),  # 0..255 -> [-1, 1] (Tanh) or [0, 1] (Sigmoid)
                      vision.HWC2CHW()], input_columns="image")  # (28, 28, 1) -> (1, 28, 28)
     data = data.map(transforms.TypeCast(mstype.int32), input_columns="label")
     data = data.batch(batch_size, drop_remainder=True)  # whole batches only, as the tutorial
@@ -146,7 +147,7 @@ def count(net) -> int:
 
 def layout(net) -> list[tuple]:
     """(name, shape) of every parameter: what a checkpoint stores."""
-    return [(p.name, tuple(p.shape)) for p in net.get_parameters()]
+    return sorted((p.name, tuple(p.shape)) for p in net.get_parameters())
 
 
 def start_from_package(cfg, nets: dict) -> None:
@@ -235,15 +236,18 @@ class _EveryFew(io.TextIOBase):
         return len(s)
 
 
-def train(name, out, over, report_every=5):
+def train(name, out, over, report_every=5, plain_losses=None):
     """mindgan.train on recipe `name` with a notebook's overrides: no progress bar, one line every
-    `report_every` epochs. Returns (summary, run folder)."""
+    `report_every` epochs; its first steps checked against a plain loop's losses when given. Returns
+    (summary, run folder)."""
     with contextlib.redirect_stdout(_EveryFew(sys.stdout, report_every)):
         summary = mindgan.train(config_file=config.CONFIG_DIR / name, out=out, overwrite=True, progress=False,
                                 **over)
     out = Path(summary["out"])
     print(f"{summary['step']} steps in {summary['seconds'] / 60:.1f} minutes ({summary['images_per_s']:.0f} "
           f"images/s); run folder: {sorted(p.name for p in out.iterdir() if p.name[0] != '.')}")
+    if plain_losses is not None:
+        same_losses(out, plain_losses[:50])
     return summary, out
 
 
@@ -276,15 +280,19 @@ def read_losses(out, cfg, rows=8) -> tuple[float, float]:
     return d, g
 
 
-def show_run(out, picks=3):
-    """The loss curve, the first, a middle and the last epoch's grid, and the GIF of the run."""
+def show_run(out, cfg=None):
+    """The loss curve, the first, a middle and the last epoch's grid, the run's GIF (up to 12 epochs), and,
+    given the recipe of a BCE game, the reading of its losses."""
     from IPython.display import Image, display
 
     out = Path(out)
     display(Image(filename=str(out / "loss_curve.png")))
     grids = sorted((out / "images").glob("epoch_*.png"))
-    for g in list(dict.fromkeys([grids[0], grids[len(grids) // 2], grids[-1]]))[:picks]:
+    for g in dict.fromkeys([grids[0], grids[len(grids) // 2], grids[-1]]):
         display(Image(filename=str(g)))
+    display(Image(filename=str(out / "progress.gif")))
+    if cfg is not None:
+        read_losses(out, cfg)
 
 
 # --- checkpoints and evaluation -------------------------------------------------------------------------
@@ -297,6 +305,14 @@ def generator_weights(ckpt) -> dict:
     params = ms.load_checkpoint(str(ckpt))
     print(f"{Path(ckpt).name}: {len(params)} tensors, e.g. {sorted(params)[:2]}")
     return {k: v for k, v in params.items() if k.startswith("generator.")}
+
+
+def load_into(net_g, ckpt):
+    """A run's generator weights into a fresh network of a tutorial's class (plain MindSpore), in eval mode."""
+    net_g.update_parameters_name("generator.")
+    print("generator parameters not loaded:", ms.load_param_into_net(net_g, generator_weights(ckpt))[0])
+    net_g.set_train(False)  # BatchNorm uses its running statistics from now on
+    return net_g
 
 
 def same_images(net_g, ckpt, z, labels=None) -> bool:
@@ -331,8 +347,13 @@ def fid_line(res) -> str:
 def compare(runs: list, numbers: list):
     """Runs side by side (list of (folder, title)): each one's last grid above its loss curve, and a table
     of numbers under them (list of (name, [value per run]))."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
     fig = outputs.compare_runs(runs)
-    print(f"{'':28s}" + "".join(f"{t[:24]:>26s}" for _, t in runs))
+    display(fig)
+    plt.close(fig)  # shown once, not again by the inline backend at the end of the cell
+    width = max(len(t) for _, t in runs) + 2
+    print(f"{'':34s}" + "".join(f"{t:>{width}s}" for _, t in runs))
     for name, values in numbers:
-        print(f"{name:28s}" + "".join(f"{v:>26}" for v in values))
-    return fig
+        print(f"{name:34s}" + "".join(f"{v:>{width}}" for v in values))

@@ -277,10 +277,7 @@ display(Image(filename=f"{OUT}-plain/images/epoch_{LOOP_EPOCHS:04d}.png"))
 # It prints one line every few epochs. The check after it compares its first steps with the plain loop's.
 
 # %%
-summary, out = course.train(RECIPE, OUT, overrides, report_every=10)
-
-# %%
-course.same_losses(out, loop_losses[:50]);
+summary, out = course.train(RECIPE, OUT, overrides, report_every=10, plain_losses=loop_losses)
 
 # %% [markdown]
 # ## Reading the two loss curves
@@ -296,19 +293,11 @@ course.same_losses(out, loop_losses[:50]);
 # - **Low losses do not mean good images.** Look at the grids; the numbers at the end are the check.
 #
 # The run's `loss_curve.png` (every step, faint, and a moving average), the first, middle and last epoch's
-# grid of the fixed noise, then the numbers:
+# grid of the fixed noise, all epochs as an animation (`progress.gif`, up to 12 frames spread over the run),
+# then the numbers:
 
 # %%
-course.show_run(out)
-
-# %%
-course.read_losses(out, cfg);
-
-# %% [markdown]
-# All epochs as an animation (`progress.gif`, up to 12 frames spread over the run):
-
-# %%
-display(Image(filename=str(out / "progress.gif")))
+course.show_run(out, cfg)
 
 # %% [markdown]
 # ## Saving and loading a checkpoint
@@ -318,14 +307,16 @@ display(Image(filename=str(out / "progress.gif")))
 # `mindspore.load_param_into_net(net, params)` copies them into a network by name. The run's checkpoint holds
 # G, D and both Adam states (so a run can resume). Below, the run's generator is loaded into a fresh
 # `Generator` of the tutorial's class, saved alone (the tutorial's `Generator*.ckpt`), and checked against the
-# package's `mindgan.load_generator`.
+# package's `mindgan.load_generator`. The two helpers every notebook uses for it:
+
+# %% [markdown] tags=["shown-source"] mindgan={"source": "course:generator_weights"}
+# **`notebooks/course.py`: `generator_weights`**
+
+# %% [markdown] tags=["shown-source"] mindgan={"source": "course:load_into"}
+# **`notebooks/course.py`: `load_into`**
 
 # %%
-net_g = Generator(cfg["latent_size"])
-net_g.update_parameters_name("generator.")
-not_loaded, _ = ms.load_param_into_net(net_g, course.generator_weights(summary["checkpoint"]))
-print("generator parameters not loaded:", not_loaded)
-net_g.set_train(False)  # BatchNorm uses its running statistics from now on
+net_g = course.load_into(Generator(cfg["latent_size"]), summary["checkpoint"])  # the run's generator in the tutorial's class
 ms.save_checkpoint(net_g, f"{OUT}-plain/generator.ckpt")  # beside the plain loop's checkpoints
 z = np.random.default_rng(7).standard_normal((25, cfg["latent_size"])).astype(np.float32)  # never used in training
 course.same_images(net_g, summary["checkpoint"], z);

@@ -203,8 +203,7 @@ display(Image(filename=f"{OUT}-plain/images/epoch_{LOOP_EPOCHS:04d}.png"))
 literal, lit_out = course.train(LITERAL_RECIPE, OUT + "-literal", lit_overrides, report_every=10)
 
 # %%
-summary, out = course.train(RECIPE, OUT, overrides, report_every=10)
-course.same_losses(out, loop_losses[:50]);
+summary, out = course.train(RECIPE, OUT, overrides, report_every=10, plain_losses=loop_losses)
 
 # %% [markdown]
 # ## Side by side
@@ -234,10 +233,7 @@ display(Image(filename=str(out / "progress.gif")))
 # noise, as the post's last cell does (two rows of 8 here, to be seen at a readable size).
 
 # %%
-G = Generator()
-G.update_parameters_name("generator.")
-print("generator parameters not loaded:", ms.load_param_into_net(G, course.generator_weights(summary["checkpoint"]))[0])
-G.set_train(False)
+G = course.load_into(Generator(), summary["checkpoint"])  # the run's generator in the tutorial's class
 z = np.random.default_rng(7).standard_normal((16, 100)).astype(np.float32)  # codes never used in training
 course.same_images(G, summary["checkpoint"], z)
 outputs.grid(G(ms.Tensor(z)).asnumpy(), 2, 8, "tanh", min_side=480, label="new noise, fixed recipe")

@@ -248,27 +248,20 @@ display(Image(filename=f"{OUT}-plain/images/epoch_{LOOP_EPOCHS:04d}.png"))
 # ## The documented run, through the package
 
 # %%
-summary, out = course.train(RECIPE, OUT, overrides, report_every=5)
-course.same_losses(out, loop_losses[:50]);
+summary, out = course.train(RECIPE, OUT, overrides, report_every=5, plain_losses=loop_losses)
 
 # %% [markdown]
 # ## The curves and the grids
 #
-# D's loss here is halved, so its equilibrium value is log 2 ≈ 0.693, like G's.
+# D's loss here is halved, so its equilibrium value is log 2 ≈ 0.693, like G's. The loss curve, the first,
+# middle and last grid, and the tutorial's animation of the per-epoch samples (`progress.gif`):
 
 # %%
-course.show_run(out)
-
-# %%
-course.read_losses(out, cfg);
+course.show_run(out, cfg)
 
 # %% [markdown]
 # LOSS_READING
-#
-# The tutorial's animation of the per-epoch samples (`progress.gif`):
 
-# %%
-display(Image(filename=str(out / "progress.gif")))
 
 # %% [markdown]
 # ## Inference from the saved generator
@@ -278,10 +271,7 @@ display(Image(filename=str(out / "progress.gif")))
 # 64 faces from new noise:
 
 # %%
-generator = Generator()
-generator.update_parameters_name("generator.")
-print("generator parameters not loaded:", ms.load_param_into_net(generator, course.generator_weights(summary["checkpoint"]))[0])
-generator.set_train(False)
+generator = course.load_into(Generator(), summary["checkpoint"])  # the run's generator in the tutorial's class
 ms.save_checkpoint(generator, f"{OUT}-plain/generator.ckpt")
 z = np.random.default_rng(7).standard_normal((64, nz, 1, 1)).astype(np.float32)  # codes never used in training
 course.same_images(generator, summary["checkpoint"], z)
