@@ -51,7 +51,7 @@ def test_shown_source_is_the_package_source(path):
     assert not drifted(nb), (f"{path.name} shows other code than the package for {drifted(nb)}: run python "
                              f"notebooks/build_notebooks.py {path.stem} and run the notebook again")
     text = "\n".join(c.source for c in nb.cells)
-    for plain in ("class Generator", "value_and_grad", "@ms.jit", "load_param_into_net", "course.train_loop"):
+    for plain in ("class Generator", "value_and_grad", "@ms.jit", "course.load_into", "course.train_loop"):
         assert plain in text, f"{path.name} does not show {plain}"
 
 
