@@ -60,6 +60,7 @@ def run_files(out: Path) -> list[str]:
     return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
 
 
+@pytest.mark.trains  # the single worker it is compared with trains in this process
 def test_two_nodes_on_loopback_train_as_one_run(tiny_mnist, tmp_path):
     out, port = tmp_path / "run", msrun.free_port()
     args = train_args(tiny_mnist, out)

@@ -54,6 +54,7 @@ def test_batch_rule_errors_are_one_line():
 
 
 @pytest.mark.subprocess
+@pytest.mark.trains  # the single worker it is compared with trains in this process
 def test_two_cpu_workers_train_as_one_run(tiny_mnist, tmp_path):
     out, logs = tmp_path / "run", tmp_path / "logs"
     port = msrun.free_port()
