@@ -54,3 +54,18 @@ def test_k_steps_in_one_graph_call_equal_k_calls_and_a_checkpoint_replays_them(t
     fourth = trainer.schedule.run(b[3:], 3)
     rewind(trainer, third)
     same(trainer.schedule.run(b[3:], 3), fourth, rtol=1e-6)
+
+
+def test_the_weights_average_follows_each_generator_update(tmp_path, tiny_mnist):
+    """With `ema` d, one compiled step leaves average = d * initial + (1 - d) * updated, for every weight of G."""
+    cfg = small_cfg("gan", data=str(tiny_mnist), ema=0.75)
+    trainer = Trainer(cfg, tmp_path / "run", progress=False, hooks=[])
+    data, _ = build_dataset(cfg, trainer.gan, seed_offset=1)
+    batch = next(data.create_dict_iterator(num_epochs=1, output_numpy=True))
+    ema = trainer.state.ema
+    initial = [w.asnumpy().copy() for w in ema.sources]
+    trainer.schedule.run([batch], 0)
+    updated = [w.asnumpy() for w in ema.sources]
+    assert any(not np.allclose(a, b) for a, b in zip(initial, updated))  # G really moved
+    for avg, w0, w1 in zip(ema.weights, initial, updated):
+        np.testing.assert_allclose(avg.asnumpy(), 0.75 * w0 + 0.25 * w1, rtol=1e-5, atol=1e-7)
