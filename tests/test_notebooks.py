@@ -118,7 +118,11 @@ RUNS_PENDING = pytest.mark.xfail(strict=False, reason="issue 28: the rebuilt not
                                  "last; this mark goes with them")
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, marks=RUNS_PENDING) for p in NOTEBOOKS], ids=lambda p: p.stem)
+PENDING = {"04_convgan_mnist", "05_cgan_mnist", "06_wgan_gp_mnist"}  # runs still being made
+
+
+@pytest.mark.parametrize("path", [pytest.param(p, marks=RUNS_PENDING) if p.stem in PENDING else p for p in NOTEBOOKS],
+                         ids=lambda p: p.stem)
 def test_every_drawing_cell_of_the_shipped_notebook_shows_its_figure(path):
     """The executed notebooks in git are what a reader sees: each cell that draws has its picture."""
     nb = nbformat.read(path, 4)
