@@ -523,3 +523,11 @@ def test_metadata_model_name_and_size(tmp_path):
     path.with_suffix(".json").write_text("{" * 100_000)  # nested past Python's recursion limit
     with pytest.raises(MindganError, match=r"x.json is not valid JSON \(.+\); the checkpoint's metadata is damaged"):
         checkpoint.read_meta(path)
+
+
+def test_to_unit_maps_each_value_range_onto_0_1():
+    from mindgan.models import to_unit
+
+    x = np.array([-1.0, -0.5, 0.0, 0.5, 1.0, 1.5], np.float32)
+    np.testing.assert_allclose(to_unit(x, "tanh"), [0.0, 0.25, 0.5, 0.75, 1.0, 1.0])  # clipped above
+    np.testing.assert_allclose(to_unit(x, "sigmoid"), [0.0, 0.0, 0.0, 0.5, 1.0, 1.0])

@@ -59,6 +59,8 @@ def test_pipeline_seeded_shuffle_is_reproducible(tiny_mnist):
     a, b, c = first(5), first(5), first(6)
     assert np.array_equal(a["label"], b["label"]) and np.array_equal(a["latent_code"], b["latent_code"])
     assert not np.array_equal(a["latent_code"], c["latent_code"])
+    in_file_order = pipelines.mnist(loc, batch_size=32, latent_size=4, seed=5, shuffle=False)
+    assert not np.array_equal(a["image"], next(in_file_order.create_dict_iterator(output_numpy=True))["image"])
 
 
 def test_batch_larger_than_dataset_is_an_error(tiny_mnist):
