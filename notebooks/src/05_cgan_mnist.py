@@ -19,8 +19,8 @@
 # %% [markdown]
 # # Conditional GAN: asking for a chosen digit
 #
-# **Run time: about RUNTIME minutes on 2 CPU cores** (20 epochs, the plain-MindSpore loop for one epoch, the
-# evaluation).
+# **Run time: about 5 minutes on 2 CPU cores** (measured with another training job sharing them: 20 epochs, the
+# plain-MindSpore loop for one epoch, the evaluation).
 #
 # This notebook follows the PyTorch post on the **conditional GAN** (CGAN) on MNIST, rebuilt in MindSpore. The
 # idea, the losses and how to read the curves are in [notebook 01](01_gan_mnist.ipynb), whose MLP this GAN
@@ -212,7 +212,12 @@ summary, out = course.train(RECIPE, OUT, overrides, report_every=5, plain_losses
 course.show_run(out, cfg)
 
 # %% [markdown]
-# LOSS_READING
+# **D is ahead, and pulling further ahead.** The printed reading says neither player dominates because its rule
+# asks for both losses beyond a factor of 2 of their equilibrium (0.693 each, D's loss being halved), but the
+# curve is plain: `loss_d` falls from 0.54 to 0.36 while `loss_g` climbs steadily from 0.76 to 1.65 over the 20
+# epochs, never levelling off. D, which sees the label too, gets better at rejecting G's images faster than G
+# improves them; neither loss is near 0, and the grids above improve from epoch to epoch all the same (the
+# last grid's rows are mostly their digit). A longer run has to show whether `loss_g` settles.
 
 
 # %% [markdown]
@@ -241,7 +246,9 @@ sevens = generator(ms.Tensor(z[:64]), ms.Tensor(np.full(64, 7, np.int32))).asnum
 outputs.grid(sevens, 8, 8, "tanh", min_side=480, label="asked for 7, 64 codes")
 
 # %% [markdown]
-# SEVENS_READING
+# Sixty-four codes give sixty-four different 7s: upright and slanted, thin and thick, with and without a bar,
+# some with a curled top. About a dozen are not clean 7s (blobs or 9-like shapes). No collapse within the class:
+# the codes matter.
 #
 # ## How good are the samples?
 #
@@ -262,4 +269,11 @@ print(f"{res['label_accuracy']:.1%} of the samples are classified as the digit a
 # %% [markdown]
 # ## Summary
 #
-# SUMMARY
+# The post's conditional networks and step in MindSpore, with the label embedded and joined to the noise and to
+# the image. After 20 epochs (2,800 steps) G mostly draws the digit it is asked for: in the one-row-per-digit grid
+# the rows of 0, 1, 6 and 7 are clean, those of 2, 4, 5 and 9 mix readable digits with scrawls. The classifier
+# agrees: 74.2% of the samples are the asked-for digit, FID 47.5 against a floor of 10.2. The within-class
+# spread is 1.11: each digit's samples vary as much as real images of it do (a little more, scrawls included),
+# which the picture of sixty-four 7s shows. The class histogram is near uniform (KL 0.03) because the evaluator
+# asks for every digit equally often; that number says nothing about diversity here. The README's table has a
+# longer run.
