@@ -304,3 +304,13 @@ def test_emoji_faces_from_the_real_package(tmp_path, style):
     assert sum(counts.values()) == 1115 and counts["person"] == 168  # 28 people, most in 6 skin tones
     assert (tmp_path / "images" / "face-smiling" / f"{style}-1f600.png").is_file()  # grinning face
     assert not list((tmp_path / "images").rglob("*1f1eb-1f1f7.png"))  # no flags
+
+
+def test_sharded_latent_columns_together_are_the_single_workers():
+    """Two workers' latent codes, interleaved, are the codes one worker draws for the global batch."""
+    labels = np.zeros(4, np.int32)  # a worker's batch of 4: the global batch is 8
+    whole = pipelines.LatentColumn(3, seed=9)(np.zeros(8, np.int32))[1]
+    parts = [pipelines.LatentColumn(3, seed=9, num_shards=2, shard_id=i)(labels)[1] for i in (0, 1)]
+    assert parts[0].shape == (4, 3)
+    np.testing.assert_array_equal(whole[0::2], parts[0])
+    np.testing.assert_array_equal(whole[1::2], parts[1])
