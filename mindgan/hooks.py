@@ -14,6 +14,7 @@ only rank 0 runs hooks. A hook reads the trainer's public parts: `cfg`, `out`, `
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -104,11 +105,13 @@ class Metrics(Hook):
 
 
 class EpochLine(Hook):
-    """One line per epoch: mean losses, images per second, seconds."""
+    """One line per epoch: mean losses, images per second, seconds, and the process's CPU seconds so far
+    (all its threads): on shared cores wall time says little, CPU time is what the run cost."""
 
     def epoch_end(self, trainer, epoch, rows, seconds):
         print(f"epoch {epoch:4d}/{trainer.cfg['epochs']}  loss_d {_mean(rows, 2):.4f}  loss_g {_mean(rows, 3):.4f}  "
-              f"{len(rows) * trainer.global_batch / max(seconds, 1e-9):.0f} img/s  {seconds:.1f}s", flush=True)
+              f"{len(rows) * trainer.global_batch / max(seconds, 1e-9):.0f} img/s  {seconds:.1f}s  "
+              f"cpu {time.process_time():.0f}s", flush=True)
 
 
 class CommitRunFolder(Hook):

@@ -54,7 +54,8 @@ def main(argv=None):
         return 0
     workers = summary["workers"]
     print(f"mindgan: trained {summary['model']} on {workers} worker(s) with data {summary['data']}: {summary['epoch']} epochs, "
-          f"{summary['step']} steps in {summary['seconds']:.0f}s ({summary['images_per_s']:.0f} img/s)")
+          f"{summary['step']} steps in {summary['seconds']:.0f}s ({summary['images_per_s']:.0f} img/s; "
+          f"{summary['cpu_seconds']:.0f} CPU s of training, all threads)")
     if workers > 1:
         print(f"mindgan: rank {summary['rank']} of {workers} weights sha256 {summary['weights_sha256']}")
     print(f"mindgan: output in {out}; generate with: python -m mindgan.generate --ckpt {summary['checkpoint']}")

@@ -103,7 +103,7 @@ class Trainer:
                                                     for s in portable.stop_signals()}
         self.gan.generator.set_train(True)
         self.gan.discriminator.set_train(True)
-        t_run, step0 = time.time(), state.step
+        t_run, cpu_run, step0 = time.time(), time.process_time(), state.step
         try:
             for epoch in range(first, cfg["epochs"] + 1):
                 dataset = data(epoch) if callable(data) else data
@@ -130,7 +130,8 @@ class Trainer:
                 signal.signal(s, h)
         for h in hooks:
             h.end(self)
-        return self._summary(stopped=False, seconds=time.time() - t_run, steps=state.step - step0)
+        return self._summary(stopped=False, seconds=time.time() - t_run, steps=state.step - step0,
+                             cpu_seconds=time.process_time() - cpu_run)
 
     def _epoch(self, dataset, epoch: int, steps: int, hooks: list) -> list[tuple]:
         """One epoch, from batch_in_epoch on (after a mid-epoch resume); returns its loss rows.
