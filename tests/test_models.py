@@ -70,12 +70,17 @@ def test_recipes_hold_the_tutorials_values():
     assert c["d_accuracy_samples"] == 100
     g = config.load("cgan")
     assert (g["batch_size"], g["beta1"], g["beta2"], g["grid_rows"], g["grid_cols"]) == (64, 0.5, 0.999, 10, 10)
+    t = config.load(path=config.CONFIG_DIR / "cgan_mnist_tutorial.yaml")  # the tutorial's exact recipe
+    assert (t["epochs"], t["ema"]) == (200, 0.0) and g["ema"] > 0  # the default samples from the average
+    assert {k: v for k, v in t.items() if k not in ("epochs", "ema")} == \
+        {k: v for k, v in g.items() if k not in ("epochs", "ema")}  # and trains as the tutorial does
     w = config.load(path=config.CONFIG_DIR / "wgan_gp_mnist_paper.yaml")  # the paper's Algorithm 1
     assert (w["loss"], w["gp_weight"], w["n_critic"], w["lr_d"], w["beta1"], w["beta2"]) == \
         ("wgan_gp", 10.0, 5, 1e-4, 0.0, 0.9)
     cpu = config.load("wgan_gp")  # the default: what changes for a CPU, and nothing that makes it WGAN-GP
     assert (cpu["loss"], cpu["gp_weight"], cpu["n_critic"], cpu["model_args"]) == \
-        ("wgan_gp", 10.0, 2, {"ngf": 32, "ndf": 32})
+        ("wgan_gp", 10.0, 1, {"ngf": 32, "ndf": 32})
+    assert cpu["lr_d"] == 2 * cpu["lr_g"]  # one critic step per G step: the critic learns at twice G's rate
 
 
 def test_cgan_batchnorm_eps_is_the_tutorials_0_8():
