@@ -118,7 +118,7 @@ RUNS_PENDING = pytest.mark.xfail(strict=False, reason="issue 28: the rebuilt not
                                  "last; this mark goes with them")
 
 
-PENDING = {"04_convgan_mnist", "06_wgan_gp_mnist"}  # runs still being made
+PENDING = {"04_convgan_mnist"}  # runs still being made
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, marks=RUNS_PENDING) if p.stem in PENDING else p for p in NOTEBOOKS],
