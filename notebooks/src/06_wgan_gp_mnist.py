@@ -260,8 +260,8 @@ for e in dict.fromkeys(sorted(mean)[:: max(1, len(mean) // 8)] + [max(mean)]):
 # there until step 800, then creeps back to -7: the critic's estimate of the distance between real and generated
 # images first grows as the critic learns, then shrinks, as it should when G improves. G's loss swings from -15
 # to +38; as said above, its level means little on its own (the critic's scores drift by a constant). The grids
-# go from noise to white strokes on black: by epoch 8 most tiles are digit-like shapes with smooth, thick strokes
-# (0s, 1s, 7s, 9s), many still not readable as any digit.
+# go from dark grey smudges, all alike, at epoch 1 to white strokes on black at epoch 8: every tile a different
+# shape with smooth, thick strokes, a few readable (a 7, a 5, a 0), most not yet any digit.
 
 
 # %% [markdown]
