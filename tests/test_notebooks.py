@@ -114,15 +114,7 @@ def undrawn(nb) -> list[int]:
             and not any(k.startswith("image/") for o in c.get("outputs", []) for k in o.get("data", {}))]
 
 
-RUNS_PENDING = pytest.mark.xfail(strict=False, reason="issue 28: the rebuilt notebooks' documented runs are made "
-                                 "last; this mark goes with them")
-
-
-PENDING = {"04_convgan_mnist"}  # runs still being made
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, marks=RUNS_PENDING) if p.stem in PENDING else p for p in NOTEBOOKS],
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_every_drawing_cell_of_the_shipped_notebook_shows_its_figure(path):
     """The executed notebooks in git are what a reader sees: each cell that draws has its picture."""
     nb = nbformat.read(path, 4)
