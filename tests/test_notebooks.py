@@ -165,7 +165,8 @@ def test_notebook_runs_top_to_bottom(path, tmp_path, monkeypatch, isolated_cache
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert undrawn(nb) == [], f"{path.name}: cells {undrawn(nb)} draw but show no image"
-    assert any("image/gif" in o.get("data", {}) for o in outputs)
+    if any("show_run(" in c.source or "progress.gif" in c.source for c in nb.cells if c.cell_type == "code"):
+        assert any("image/gif" in o.get("data", {}) for o in outputs)  # the run's animation is shown
     text = "".join(o.get("text", "") + o.get("data", {}).get("text/plain", "") for o in outputs)
     checks = ["the same batches as mindgan.build_dataset: True", "same parameter names and shapes: True",
               "same images after save and load (plain MindSpore and mindgan.load_generator): True",
