@@ -38,6 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import mindgan  # noqa: E402  (sets the environment MindSpore needs before it loads)
 from mindgan.errors import MindganError  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from helpers import digit_images as digits  # noqa: E402  (the tests' tiny MNIST-format digits)
+
 
 class Hang(BaseException):
     pass
@@ -65,13 +68,6 @@ def snap(path: Path) -> dict:
 
 
 # --- the sandbox -------------------------------------------------------------------------------------
-def digits(n: int, seed: int):
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n).astype(np.uint8)
-    images = rng.integers(0, 40, (n, 28, 28)).astype(np.uint8)
-    for i, lab in enumerate(labels):
-        images[i, 4:24, 2 + 2 * lab: 5 + 2 * lab] = 255
-    return images, labels
 
 
 class Sandbox:

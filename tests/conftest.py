@@ -87,7 +87,7 @@ def _count_processes():
     subprocess.Popen.__init__ = init
 
 
-def _count_steps():
+def _count_training():
     from mindgan.metrics import classifier
     from mindgan.training import loop
     from mindgan.training.schedule import Schedule
@@ -118,7 +118,7 @@ def _count_steps():
 
 def pytest_configure(config):
     _count_processes()
-    _count_steps()
+    _count_training()
 
 
 @pytest.hookimpl(hookwrapper=True)
