@@ -94,6 +94,19 @@ def small_cfg(model: str = "gan", **over) -> dict:
 
 # --- training --------------------------------------------------------------------------------------
 
+def untrained(model: str, data: Path, out: Path, batches: int = 4, **over):
+    """A Trainer of `model`'s small nets (nothing trained yet) and its first `batches` batches (numpy dicts),
+    for driving its compiled schedule step by step."""
+    from mindgan.api import build_dataset
+    from mindgan.training import Trainer
+
+    cfg = small_cfg(model, data=str(data), **over)
+    trainer = Trainer(cfg, Path(out), progress=False, hooks=[])
+    dataset, _ = build_dataset(cfg, trainer.gan, seed_offset=1)
+    it = dataset.create_dict_iterator(num_epochs=1, output_numpy=True)
+    return trainer, [b for _, b in zip(range(batches), it)]
+
+
 def fit(cfg: dict, out: Path, resume: bool = False, hooks: list | None = None, shard=None):
     """Train cfg into `out` the way `mindgan.train` does (a fresh seeded pipeline per epoch), without its
     run-folder checks, so a test can set values the checks refuse. Returns (trainer, summary)."""

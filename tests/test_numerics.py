@@ -6,21 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import small_cfg
+from helpers import untrained
 from mindgan import checkpoint
-from mindgan.api import build_dataset
 from mindgan.models import list_models
-from mindgan.training import Trainer
-
 
 
 def schedule(tmp_path, tiny_mnist, model):
     """A Trainer of `model`'s small nets (nothing trained yet) and its first 4 batches."""
-    cfg = small_cfg(model, data=str(tiny_mnist), n_critic=2 if model == "wgan_gp" else 1)
-    trainer = Trainer(cfg, tmp_path / "run", progress=False, hooks=[])
-    data, _ = build_dataset(cfg, trainer.gan, seed_offset=1)
-    batches = [b for _, b in zip(range(4), data.create_dict_iterator(num_epochs=1, output_numpy=True))]
-    return trainer, batches
+    return untrained(model, tiny_mnist, tmp_path / "run", n_critic=2 if model == "wgan_gp" else 1)
 
 
 def checkpoint_at(trainer, step):
@@ -58,10 +51,7 @@ def test_k_steps_in_one_graph_call_equal_k_calls_and_a_checkpoint_replays_them(t
 
 def test_the_weights_average_follows_each_generator_update(tmp_path, tiny_mnist):
     """With `ema` d, one compiled step leaves average = d * initial + (1 - d) * updated, for every weight of G."""
-    cfg = small_cfg("gan", data=str(tiny_mnist), ema=0.75)
-    trainer = Trainer(cfg, tmp_path / "run", progress=False, hooks=[])
-    data, _ = build_dataset(cfg, trainer.gan, seed_offset=1)
-    batch = next(data.create_dict_iterator(num_epochs=1, output_numpy=True))
+    trainer, (batch,) = untrained("gan", tiny_mnist, tmp_path / "run", batches=1, ema=0.75)
     ema = trainer.state.ema
     initial = [w.asnumpy().copy() for w in ema.sources]
     trainer.schedule.run([batch], 0)

@@ -21,8 +21,11 @@ Adding an order is one subclass with `@register_schedule("name")` and a `step` m
 """
 from __future__ import annotations
 
+import logging
+
 import mindspore as ms
 import numpy as np
+from mindspore import log as ms_log
 from mindspore import ops
 
 from .. import parallel
@@ -32,6 +35,22 @@ from ..registry import SCHEDULES
 from . import augment
 
 NAN = float("nan")
+
+
+class _OwnGraphsCompile(logging.Filter):
+    """Drop MindSpore's "function "steps" ... has been compiled again" warning for this module's graphs only.
+
+    MindSpore warns when a new `jit` object wraps code it compiled before, to catch a jit function re-created
+    by mistake in a loop. Here each pattern (an epoch's shorter last call) and each new run (a notebook that
+    trains twice) is a different graph by design, compiled once and cached in `Schedule._graphs`; the warning
+    would print the same line into every notebook and log. Every other MindSpore message still shows."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return not ("has been compiled again" in msg and f'"{__file__}"' in msg)
+
+
+ms_log._get_logger().addFilter(_OwnGraphsCompile())  # pylint: disable=protected-access
 
 
 def register_schedule(name: str):
