@@ -72,7 +72,7 @@ def merge(built, old):
     outputs), and old's notebook metadata under the source's."""
     if old is None:
         return built
-    pool = list(old.cells)
+    pool, edited = list(old.cells), []
     for i, cell in enumerate(built.cells):
         match = next((c for c in pool if key(c) == key(cell)), None)
         if match is not None:
@@ -81,8 +81,14 @@ def merge(built, old):
             if cell.cell_type == "code":
                 cell.outputs, cell.execution_count = match.outputs, match.execution_count
             cell.metadata = match.metadata
-        elif i < len(old.cells) and old.cells[i].cell_type == cell.cell_type:
-            cell.id = old.cells[i].get("id", cell.get("id"))  # an edited cell keeps its place's id, not its outputs
+        else:
+            edited.append(i)
+    taken = {c.get("id") for c in built.cells}
+    for i in edited:  # an edited cell keeps its place's id (not its outputs) unless a matched cell took it
+        place = old.cells[i].get("id") if i < len(old.cells) and old.cells[i].cell_type == built.cells[i].cell_type else None
+        if place and place not in taken:
+            built.cells[i].id = place
+            taken.add(place)
     built.metadata = {**old.metadata, **built.metadata}
     return built
 

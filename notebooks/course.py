@@ -267,15 +267,23 @@ def read_losses(out, cfg, rows=8) -> tuple[float, float]:
     d_eq, g_eq = 2 * np.log(2) * cfg["d_loss_scale"], np.log(2)
     print(f"at the equilibrium D = 1/2: loss_d = {d_eq:.3f}, loss_g = {g_eq:.3f}")
     d, g = mean[max(mean)]
+    score = np.exp(-g)  # loss_g = -mean log D(G(z)): exp(-loss_g) is D's (geometric) mean score of G's images
+    print(f"D's mean score of G's images in the last epoch: exp(-loss_g) = {score:.2f} (0.5 at the equilibrium, "
+          f"0 when D sees through every image, 1 when D takes every image for real)")
     if d < 0.05 or g < 0.05:
         reading = ("loss_d near 0: D wins every round and G gets almost no gradient; the game failed" if d < 0.05
                    else "loss_g near 0: D is fooled every time; D has failed")
-    elif d < d_eq / 2 and g > 2 * g_eq:
-        reading = (f"D is ahead: loss_d {d:.2f} is under half its equilibrium value and loss_g {g:.2f} over twice "
-                   f"its own. D tells G's images from real ones most of the time, but neither loss is at 0, "
-                   f"so G still gets a gradient and still improves (the grids say how far)")
+    elif score < 0.25:
+        reading = (f"D is ahead: it scores G's images {score:.2f}, far under the 0.5 of a level game. D tells them "
+                   f"from real ones most of the time, but neither loss is at 0, so G still gets a gradient and "
+                   f"still improves (the grids say how far)")
+    elif score < 0.4:
+        reading = (f"D is a little ahead ({score:.2f} against 0.5): a game still played, which D leads "
+                   f"(the grids say how well G does)")
+    elif score <= 0.6:
+        reading = "the game is level: D scores G's images near 0.5 (the grids say how well G does)"
     else:
-        reading = "both losses near their equilibrium values: neither player dominates (the grids say how well G does)"
+        reading = f"G is ahead: D takes most of its images for real ({score:.2f}); D is falling behind"
     print("reading of the last epoch:", reading)
     return d, g
 

@@ -290,3 +290,27 @@ def test_the_tutorial_step_computes_the_package_losses(name, tmp_path, isolated_
     mine = np.array([[float(v) for v in ns["train_step"](b, i)] for i, b in enumerate(batches)])
     assert mine.shape == package.shape == (STEPS, 2)
     np.testing.assert_allclose(mine, package, rtol=1e-5, equal_nan=True)
+
+
+def _losses(folder: Path, rows) -> Path:
+    folder.mkdir()
+    with open(folder / "losses.csv", "w") as f:
+        f.write("epoch,step,loss_d,loss_g\n")
+        f.writelines(f"{e},{i},{d},{g}\n" for i, (e, d, g) in enumerate(rows))
+    return folder
+
+
+@pytest.mark.parametrize("loss_d, loss_g, verdict", [
+    (0.36, 1.65, "D is ahead: it scores G's images 0.19"),  # notebook 05's first run: D's score 0.19
+    (1.25, 1.02, "D is a little ahead (0.36 against 0.5)"),  # notebook 01's run
+    (1.38, 0.70, "the game is level"),
+    (1.60, 0.30, "G is ahead"),
+    (0.01, 6.00, "loss_d near 0"),
+])
+def test_the_loss_reading_goes_by_ds_score_of_gs_images(tmp_path, capsys, loss_d, loss_g, verdict):
+    import course
+
+    out = _losses(tmp_path / "run", [(1, 1.3, 0.8), (2, loss_d, loss_g), (2, loss_d, loss_g)])
+    assert course.read_losses(out, {"d_loss_scale": 1.0}) == pytest.approx((loss_d, loss_g))
+    reading = capsys.readouterr().out.splitlines()[-1]
+    assert reading.startswith(f"reading of the last epoch: {verdict}"), reading
