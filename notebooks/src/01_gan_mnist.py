@@ -247,6 +247,11 @@ def train_step(batch, step):  # one batch of the pipeline (numpy) -> the two los
 # **`notebooks/course.py`: `name_apart`**
 
 # %% [markdown]
+# The `[WARNING]` the step's cell prints is MindSpore's own: every `nn.Adam` also builds a `FusedSparseAdam`
+# operator (used only for sparse gradients, none here), which MindSpore 2.8 deprecated. Nothing in this code
+# causes it or can avoid it; the notebooks leave MindSpore's messages on, so that a real problem shows.
+
+# %% [markdown]
 # ## The training loop
 #
 # The tutorial's loop: every batch one step; after every epoch the generator's images of the *fixed* test
