@@ -44,12 +44,14 @@ mutation:
 
 bench:
 	$(PY) -m mindgan.bench --model gan
-	$(PY) benchmarks/compare.py --model gan
+	$(PY) benchmarks/compare.py --model gan $(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON))
 
-# Where the step's time goes, MindSpore beside PyTorch (docs/performance.md); a few minutes.
+# Where the step's time goes, MindSpore beside PyTorch (docs/performance.md); a few minutes. PyTorch comes from
+# TORCH_PYTHON, an interpreter of its own (`make profile TORCH_PYTHON=~/torchenv/bin/python`), or from .venv.
+TORCH_PYTHON ?=
 profile:
-	$(PY) benchmarks/profile_step.py --model gan
-	$(PY) benchmarks/profile_step.py --model dcgan --calls 1 --top 16
+	$(PY) benchmarks/profile_step.py --model gan $(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON))
+	$(PY) benchmarks/profile_step.py --model dcgan --calls 1 --top 16 $(if $(TORCH_PYTHON),--torch-python $(TORCH_PYTHON))
 
 # On a machine with an NVIDIA GPU: fresh venv with the `gpu` extra, what MindSpore sees, the device test tier,
 # a short dcgan training, mindgan.bench and compare.py on the GPU; figures in device_check.json (<= 8 minutes).

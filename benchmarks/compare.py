@@ -4,16 +4,18 @@
     python benchmarks/compare.py --model dcgan --steps 3
     python benchmarks/compare.py --model cgan            # any model: mindgan's step alone
     python benchmarks/compare.py --model dcgan --device GPU --json out.json   # GPU vs PyTorch CUDA
-    python benchmarks/compare.py --table docs/benchmarks/*_cpu.json           # the README's table
+    python benchmarks/compare.py --table docs/benchmarks/*/*_cpu.json         # the README's tables, one per CPU
 
 (a) `tutorial`: the seed tutorial's step as written (benchmarks/seed_steps.py), in a process that does not
     load mindgan, so MindSpore runs with its own defaults (no ISA cap, default threads);
 (b) `mindgan`: mindgan's trainer step for the same model and batch;
 (c) `pytorch`: the same networks in PyTorch, from this interpreter when torch is installed here
     (`pip install -e ".[bench]"`), or from another one that has torch and numpy and no mindgan at all:
-    `--torch-python /path/to/venv/bin/python` (so the project's venv stays free of torch).
+    `--torch-python ~/torchenv/bin/python` or `TORCH_PYTHON=...` (so the project's venv stays free of torch).
 Each variant runs in its own subprocess (one command runs them all), on the same random batch shape, and
-reports ms per step (median and min) and compile seconds (the first call's time less its steps); (b) is
+reports ms per step (median and min) and compile seconds (the first call's time less its steps); with
+`--rounds N` the variants run N times, alternating, and the figures are the median of the runs' medians and the
+fastest step of any run (what docs/performance.md quotes on shared machines); (b) is
 timed by `mindgan.bench.time_steps`, the code behind `python -m mindgan.bench`.
 """
 from __future__ import annotations
@@ -107,11 +109,15 @@ def main() -> int:
     p.add_argument("--steps", type=int, default=30)
     p.add_argument("--tutorial-steps", type=int, default=None, help="timed steps for (a) (default: --steps)")
     p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=1,
+                   help="run the variants this many times, alternating; report the median of the runs' medians "
+                        "and the fastest step")
     p.add_argument("--keep-env", action="store_true", help="run (a) with this shell's ONEDNN_MAX_CPU_ISA")
     p.add_argument("--variants", default="tutorial,mindgan,pytorch")
     p.add_argument("--device", default="CPU", choices=("CPU", "GPU"), help="MindSpore device; PyTorch uses CUDA with GPU")
-    p.add_argument("--torch-python", default=None, metavar="PYTHON",
-                   help="interpreter that runs the PyTorch variant (a venv with torch and numpy; default: this one)")
+    p.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON"), metavar="PYTHON",
+                   help="interpreter that runs the PyTorch variant (a venv with torch and numpy<2; default: "
+                        "$TORCH_PYTHON, else this one)")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--table", nargs="+", default=None, metavar="JSON",
                    help="print the README's markdown table from files written by --json, and exit")
@@ -130,8 +136,15 @@ def main() -> int:
     cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
                platform.processor())
     cpu += " with AVX-512" if " avx512f" in info else ""
-    print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu})")
-    results = {v: run_variant(v, args) for v in args.variants.split(",")}
+    print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu}), load {load}, "
+          f"{args.rounds} round(s)")
+    variants = args.variants.split(",")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    rounds = {v: [] for v in variants}
+    for _ in range(args.rounds):  # alternating (a b c a b c ...): a load change on shared cores hits all alike
+        for v in variants:
+            rounds[v].append(run_variant(v, args))
+    results = {v: combine(runs) for v, runs in rounds.items()}
     base = results.get("mindgan")
     print(f"{'variant':10s} {'ms/step':>9s} {'min':>9s} {'compile s':>10s}  mindgan / this")
     for v, r in results.items():
@@ -143,10 +156,22 @@ def main() -> int:
     if args.json:
         Path(args.json).write_text(json.dumps({
             "model": args.model, "batch": args.batch_size, "device": args.device, "cpu": cpu, "cores": cores(),
-            "date": time.strftime("%Y-%m-%d"), "mindspore": version("mindspore"),
+            "date": time.strftime("%Y-%m-%d"), "mindspore": version("mindspore"), "rounds": args.rounds,
+            "load_at_start": load, "onednn_max_cpu_isa": os.environ.get("ONEDNN_MAX_CPU_ISA"),
             "torch": (results.get("pytorch") or {}).get("torch") or version("torch"),
             "ms_per_step": results}, indent=1) + "\n")
     return 0
+
+
+def combine(runs: list) -> dict | None:
+    """One variant's alternating runs -> the median of their medians, the fastest step of any, and each run's."""
+    runs = [r for r in runs if r is not None]
+    if not runs:
+        return None
+    if len(runs) == 1:
+        return runs[0]
+    return {**runs[0], "ms": statistics.median(r["ms"] for r in runs), "min_ms": min(r["min_ms"] for r in runs),
+            "compile_s": statistics.median(r["compile_s"] for r in runs), "runs_ms": [r["ms"] for r in runs]}
 
 
 def version(package: str) -> str | None:
@@ -160,10 +185,19 @@ def version(package: str) -> str | None:
 
 
 def table(runs: list[dict]) -> str:
-    """The README's speed table from compare.py --json files: ms per step, compile seconds, ratios."""
+    """The README's speed tables from compare.py --json files: one table per CPU and date (files from several
+    machines give one table each), ms per step, compile seconds, ratios."""
+    groups: dict = {}
+    for run in runs:
+        groups.setdefault((run["cpu"], run["date"]), []).append(run)
+    return "\n\n".join(_table(group) for group in groups.values())
+
+
+def _table(runs: list[dict]) -> str:
     first = runs[0]
+    how = f", alternating runs x{first['rounds']} (median; fastest in brackets)" if first.get("rounds", 1) > 1 else ""
     lines = [f"Measured {first['date']} on {first['cores']} cores of an {first['cpu']} ({first['device']}), "
-             f"MindSpore {first['mindspore']}, PyTorch {first['torch'] or 'not installed'}, batch {first['batch']}, "
+             f"MindSpore {first['mindspore']}, PyTorch {first['torch'] or 'not installed'}, batch {first['batch']}{how}, "
              f"`python benchmarks/compare.py --model NAME --json FILE`:", "",
              "| model | tutorial as written | mindgan | PyTorch | mindgan compile | mindgan vs tutorial | "
              "mindgan / PyTorch |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -171,6 +205,8 @@ def table(runs: list[dict]) -> str:
         r = run["ms_per_step"]
         ms = {v: (r.get(v) or {}).get("ms") for v in ("tutorial", "mindgan", "pytorch")}
         cell = {v: f"{x:,.1f} ms" if x else "n/a" for v, x in ms.items()}
+        if how:
+            cell = {v: c + (f" ({r[v]['min_ms']:,.1f})" if ms[v] else "") for v, c in cell.items()}
         faster = f"{ms['tutorial'] / ms['mindgan']:.1f}x faster" if ms["tutorial"] else "n/a"
         ratio = f"{ms['mindgan'] / ms['pytorch']:.2f}" if ms["pytorch"] else "n/a"
         lines.append(f"| `{run['model']}` | {cell['tutorial']} | {cell['mindgan']} | {cell['pytorch']} | "

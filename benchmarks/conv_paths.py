@@ -1,7 +1,7 @@
 """One DCGAN convolution (forward + both backward passes) under each oneDNN ISA cap, and in PyTorch.
 
     python benchmarks/conv_paths.py                  # the 128->256 4x4 stride-2 layer at 16x16, batch 128
-    python benchmarks/conv_paths.py --caps AVX2,AVX512_CORE --repeat 3
+    python benchmarks/conv_paths.py --caps AVX2,AVX512_CORE --repeat 3 --torch-python ~/torchenv/bin/python
 
 MindSpore reads ONEDNN_MAX_CPU_ISA once, when oneDNN first runs, so each cap runs in its own process; with
 ONEDNN_VERBOSE=profile_exec each pass prints the implementation oneDNN picked and its time.
@@ -56,8 +56,8 @@ def torch_layer(threads: int, repeat: int) -> dict:
     return {"ms": min(times[1:]) * 1e3}
 
 
-def run(args_list: list[str], env: dict) -> tuple[dict, list[str]]:
-    proc = subprocess.run([sys.executable, __file__, *args_list], capture_output=True, text=True, env=env)
+def run(args_list: list[str], env: dict, python: str = sys.executable) -> tuple[dict, list[str]]:
+    proc = subprocess.run([python, __file__, *args_list], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         return {"ms": None, "error": proc.stderr.strip().splitlines()[-1][:200]}, []
     lines = proc.stdout.strip().splitlines()
@@ -71,6 +71,8 @@ def main() -> int:
     p.add_argument("--caps", default="AVX2,AVX2_VNNI,AVX512_CORE,AVX512_CORE_BF16")
     p.add_argument("--threads", default="1,2", help="MindSpore op threads / PyTorch threads to try")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON"), metavar="PYTHON",
+                   help="interpreter with torch for the PyTorch rows (default: $TORCH_PYTHON, else this one)")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--worker-threads", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -88,16 +90,13 @@ def main() -> int:
                               str(args.repeat)], env)
             ms = f"{res['ms']:.0f}" if res["ms"] else res["error"]
             print(f"| MindSpore | {cap} | {threads} | {ms} | {'; '.join(impls)} |", flush=True)
-        try:
-            import importlib.util
-
-            if importlib.util.find_spec("torch") is None:
-                continue
-        except ImportError:
-            continue
+        python = args.torch_python or sys.executable
+        if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode != 0:
+            continue  # no PyTorch here: pass --torch-python
         env = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
         env["ONEDNN_VERBOSE"] = "profile_exec"
-        res, impls = run(["--worker", "torch", "--worker-threads", str(threads), "--repeat", str(args.repeat)], env)
+        res, impls = run(["--worker", "torch", "--worker-threads", str(threads), "--repeat", str(args.repeat)], env,
+                         python)
         print(f"| PyTorch | none | {threads} | {res['ms']:.0f} | {'; '.join(impls)} |", flush=True)
     return 0
 

@@ -10,7 +10,8 @@ Four measurements, each in its own subprocess so that the profilers do not slow 
 2. `onednn-ms`: `ONEDNN_VERBOSE=profile_exec` on the same step: every oneDNN primitive MindSpore runs
    (convolutions, matmuls, batch norms), with the implementation oneDNN picked and its time, per shape.
 3. `torch` and 4. `onednn-torch`: the same for PyTorch's step (benchmarks/torch_steps.py) with
-   `torch.profiler` and `ONEDNN_VERBOSE`, when PyTorch is installed (`pip install -e ".[bench]"`).
+   `torch.profiler` and `ONEDNN_VERBOSE`, when PyTorch is installed here (`pip install -e ".[bench]"`) or in
+   another interpreter named by `--torch-python PATH` (a venv with torch and numpy<2, no mindgan needed).
 The host side of the input pipeline (decoding, scaling, the latent column drawn by NumPy) runs beside the
 step on the other core; its cost per batch is printed from `mindgan.bench`'s pipeline timing.
 """
@@ -128,15 +129,19 @@ def onednn_table(text: str, steps: int) -> dict:
 
 
 def run(kind: str, args) -> dict | None:
+    python = sys.executable
     if kind.endswith("torch"):
-        import importlib.util
-
-        if importlib.util.find_spec("torch") is None or args.model not in ("gan", "dcgan"):
+        python = args.torch_python or sys.executable
+        if args.model not in ("gan", "dcgan"):
+            return None
+        if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode != 0:
+            print(f"{kind}: skipped, {python} cannot import torch (pass --torch-python PATH of an interpreter "
+                  "that can)", file=sys.stderr)
             return None
     env = dict(os.environ)
     if kind.startswith("onednn"):
         env["ONEDNN_VERBOSE"] = "profile_exec"
-    cmd = [sys.executable, __file__, "--worker", kind, "--model", args.model, "--batch-size", str(args.batch_size),
+    cmd = [python, __file__, "--worker", kind, "--model", args.model, "--batch-size", str(args.batch_size),
            "--calls", str(args.calls), "--steps-per-call", str(args.steps_per_call)]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
@@ -212,6 +217,8 @@ def main() -> int:
     p.add_argument("--steps-per-call", type=int, default=0, help="override the recipe's (0: the recipe's)")
     p.add_argument("--top", type=int, default=12, help="rows per detailed table")
     p.add_argument("--parts", default="mindspore,torch,onednn-ms,onednn-torch")
+    p.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON"), metavar="PYTHON",
+                   help="interpreter for the PyTorch parts (default: $TORCH_PYTHON, else this one)")
     p.add_argument("--out", default=None, help="also write the markdown here")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
