@@ -20,7 +20,7 @@ from .data import pipelines, sources
 from .errors import MindganError
 from .hooks import default_hooks
 from .loaders import load_generator  # noqa: F401  (part of the API)
-from .models import GAN, get_model
+from .models import GAN, convolves, get_model
 from .models import create_model as _build
 from .training import Trainer
 
@@ -82,7 +82,8 @@ def resume_config(out: Path, overrides: dict) -> dict:
 
 def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict | None = None,
           config_file: str | Path | None = None, resume: bool = False, overwrite: bool = False,
-          progress: bool = True, hooks: list | None = None, device: str | None = None, **overrides) -> dict:
+          progress: bool = True, hooks: list | None = None, device: str | None = None, isa_per_run: bool = False,
+          **overrides) -> dict:
     """Train a model into a run folder and return a summary (epoch, step, checkpoint, seconds, ...).
 
     `hooks` are added to the default ones (hooks.default_hooks: the files of a run, the evaluation every
@@ -92,6 +93,9 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     checkpoint; `overwrite` replaces it (the old run is kept until the new one has a checkpoint).
     Every check runs before anything is written. `device` ("CPU", "GPU", "Ascend", "auto") selects
     the device and joins an msrun job when launched by one; without it, the process's current device.
+    `isa_per_run` (the train command's, a process that runs this one job): with `device`, lift oneDNN's AVX2
+    cap when the run has no convolution (device.choose_isa); off, the cap stays, as the process may convolve
+    later (a notebook that evaluates or trains a DCGAN next).
     """
     if out is not None:
         runfolder.check_name(Path(out))
@@ -108,6 +112,8 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     out = Path(out or f"runs/{cfg['model']}")
     runfolder.check(out, resume, overwrite)
     if device is not None:
+        if isa_per_run:
+            devices.choose_isa(cfg["model"], convolves(cfg))  # before any op: oneDNN reads the limit once
         devices.setup(device, cfg["threads"])
         parallel.init()  # under msrun: join the job (rank, group size); nothing otherwise
     loc = sources.resolve(cfg["data"], get_model(cfg["model"]).data)  # the model's data kinds, before it is built

@@ -1,7 +1,6 @@
 """The one place that chooses CPU, GPU or Ascend and turns MindSpore's failures into one line."""
 
-from . import portable
-from .env import ONEDNN_DEFAULTED
+from . import env, portable
 from .errors import MindganError
 
 DEVICES = ("auto", "Ascend", "GPU", "CPU")
@@ -38,6 +37,12 @@ def normalise(name: str) -> str:
     raise MindganError(f"unknown device {name!r}: choose one of {', '.join(DEVICES)}")
 
 
+def choose_isa(model: str, convolves: bool) -> str:
+    """For a one-job command (train, bench) before MindSpore runs anything: oneDNN's ISA limit for a run of
+    `model` (env.choose; models.convolves says whether the run convolves). Returns the startup line's words."""
+    return env.choose(model, convolves)
+
+
 def setup(name: str = "auto", threads: int = 0) -> str:
     """Select the device (once per process) and return its name.
 
@@ -68,8 +73,6 @@ def setup(name: str = "auto", threads: int = 0) -> str:
         from mindspore import device_context
 
         device_context.cpu.op_tuning.threads_num(threads or default_threads())
-        if ONEDNN_DEFAULTED:
-            print("mindgan: CPU device, ONEDNN_MAX_CPU_ISA=AVX2 set so oneDNN uses fast convolution "
-                  "kernels (set ONEDNN_MAX_CPU_ISA yourself to override)")
+        print(f"mindgan: CPU device, {env.isa_line()}")
     _selected = name
     return name

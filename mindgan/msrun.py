@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from . import env as env_defaults
 from . import portable
 from .device import cpu_cores
 from .errors import MindganError
@@ -156,6 +157,8 @@ def msrun_command(args) -> list[str]:
 def worker_env(node_rank: int = 0, node_timeout: int | None = None) -> dict:
     """msrun starts `python` from PATH: make it this interpreter, importing this copy of mindgan."""
     env = dict(os.environ, MINDGAN_NODE_RANK=str(node_rank))  # parallel.init: one scheduler per job
+    if env_defaults.ONEDNN_DEFAULTED:  # mindgan's cap, not the user's: each worker chooses its run's ISA itself
+        env.pop("ONEDNN_MAX_CPU_ISA", None)
     if node_timeout is not None:  # read by the scheduler and the workers' heartbeat
         env["MS_NODE_TIMEOUT"] = str(node_timeout)
     env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")

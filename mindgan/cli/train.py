@@ -44,7 +44,7 @@ def main(argv=None):
 
     summary = api.train(args.model, args.out, config_file=args.config, resume=args.resume,
                         overwrite=args.overwrite, progress=not args.no_progress and sys.stderr.isatty(),
-                        device=args.device, **overrides(args))
+                        device=args.device, isa_per_run=True, **overrides(args))
     out = summary["out"]
     if summary["stopped"]:
         return 130  # "interrupted"; MindSpore's runtime may turn Ctrl-C into SIGTERM, so one code for both

@@ -10,7 +10,10 @@ registers is its contract:
   the model trains with every registered loss that needs that (`spec.losses`: bce for a probability;
   wgan_gp, lsgan, hinge for a score; see losses.py);
 - `data`: the data kinds its networks can read ("mnist": IDX digit files, "images": an image folder);
-- `args`: its `model_args` keys with types, defaults and lower bounds.
+- `args`: its `model_args` keys with types, defaults and lower bounds;
+- `convolutions`: whether its networks convolve (default True). A model that declares False (matrix products
+  only) is trained by `python -m mindgan.train` / `mindgan.bench` without the AVX2 cap on oneDNN's ISA
+  (mindgan/env.py), where its matmuls run faster; a test checks each model's nets against its declaration.
 
 A config that breaks the contract is refused by `check_config` with one line, before anything is built;
 `create_model` runs the generator once and refuses networks whose output breaks it (shape, range, labels).
@@ -155,6 +158,7 @@ class ModelSpec:
     d_output: str = "probability"
     data: tuple = DATA_KINDS
     args: dict = field(default_factory=dict)  # name -> Arg
+    convolutions: bool = True  # False: matrix products only, trained without oneDNN's AVX2 cap (env.py)
 
     @property
     def losses(self) -> tuple:
@@ -171,7 +175,8 @@ class ModelSpec:
 
 
 def register_model(name: str, *, recipe: str, about: str, conditional: bool = False, value_range: str = "tanh",
-                   d_output: str = "probability", data: tuple = DATA_KINDS, args: dict | None = None):
+                   d_output: str = "probability", data: tuple = DATA_KINDS, args: dict | None = None,
+                   convolutions: bool = True):
     """Register `build(cfg, model_args) -> GAN` under `name` with its contract (see the module doc)."""
     where = f"register_model({name!r})"
     if value_range not in VALUE_RANGES:
@@ -185,7 +190,7 @@ def register_model(name: str, *, recipe: str, about: str, conditional: bool = Fa
 
     def wrap(build):
         MODELS.register(name, ModelSpec(name, build, recipe, about, conditional, value_range, d_output,
-                                        tuple(data), dict(args or {})))
+                                        tuple(data), dict(args or {}), bool(convolutions)))
         return build
 
     return wrap
@@ -197,6 +202,12 @@ def list_models() -> list[str]:
 
 def get_model(name: str) -> ModelSpec:
     return MODELS.get(name)
+
+
+def convolves(cfg: dict) -> bool:
+    """Whether a training run of this config runs any convolution: its model's nets (as registered), or the
+    evaluation during training (eval_every: the LeNet-5 judge and the feature net convolve)."""
+    return get_model(cfg["model"]).convolutions or cfg["eval_every"] > 0
 
 
 def check_config(cfg: dict) -> dict:

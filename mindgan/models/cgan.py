@@ -39,7 +39,7 @@ class ConditionalDiscriminator(MLPDiscriminator):
         return self.model(ops.cat((ops.reshape(x, (-1, self.n_in)), self.label_embedding(labels)), -1))
 
 
-@register_model("cgan", recipe="cgan_mnist.yaml", conditional=True, data=("mnist",),
+@register_model("cgan", recipe="cgan_mnist.yaml", conditional=True, data=("mnist",), convolutions=False,
                 args={"embed": Arg(int, 10, 1, "label embedding size"),
                       "g_hidden": Arg("ints", [128, 256, 512, 1024], 1, "generator hidden layer sizes"),
                       "d_hidden": Arg("ints", [512, 256], 1, "discriminator hidden layer sizes"),

@@ -36,7 +36,7 @@ HIDDEN = {"g_hidden": Arg("ints", [128, 256, 512, 1024], 1, "generator hidden la
           "d_hidden": Arg("ints", [512, 256], 1, "discriminator hidden layer sizes")}
 
 
-@register_model("gan", recipe="gan_mnist.yaml", args=HIDDEN,
+@register_model("gan", recipe="gan_mnist.yaml", args=HIDDEN, convolutions=False,
                 about="MLP GAN on MNIST, MindSpore tutorial 'GAN image generation'")
 def build_gan(cfg: dict, args: dict) -> GAN:
     shape = (cfg["channels"], cfg["image_size"], cfg["image_size"])

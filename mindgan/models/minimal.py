@@ -4,7 +4,7 @@ from . import Arg, GAN, register_model
 from .gan import MLPDiscriminator, MLPGenerator
 
 
-@register_model("minimal", recipe="minimal_mnist.yaml",
+@register_model("minimal", recipe="minimal_mnist.yaml", convolutions=False,
                 args={"g_hidden": Arg("ints", [256], 1, "generator hidden layer sizes"),
                       "d_hidden": Arg("ints", [256], 1, "discriminator hidden layer sizes")},
                 about="the smallest MLP GAN (100-256-784 / 784-256-1), the minimal PyTorch GAN tutorial")
