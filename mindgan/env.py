@@ -45,7 +45,8 @@ def choose(model: str, convolves: bool) -> str:
             os.environ["ONEDNN_MAX_CPU_ISA"] = UNCAPPED
             _why = f"{model} has no convolutions: faster matrix products"
         else:
-            _why = f"{model} has no convolutions, but AVX-512 matrix products measured no faster here"
+            _why = (f"{model} has no convolutions, but its AVX-512 matrix products measured no faster "
+                    f"(docs/performance.md)")
     return isa_line()
 
 

@@ -60,7 +60,7 @@ def test_where_avx512_measured_no_faster_the_cap_stays_and_the_line_says_why(min
     monkeypatch.setattr(env, "LIFT_WITHOUT_CONVOLUTIONS", False)
     line = device.choose_isa("gan", convolves=False)
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX2"
-    assert line.startswith("oneDNN ISA: AVX2 cap (gan has no convolutions, but AVX-512 matrix products measured")
+    assert line.startswith("oneDNN ISA: AVX2 cap (gan has no convolutions, but its AVX-512 matrix products measured")
 
 
 def test_a_run_with_convolutions_keeps_the_cap_and_says_so(mindgan_chose):
