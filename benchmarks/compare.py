@@ -136,10 +136,10 @@ def main() -> int:
     cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
                platform.processor())
     cpu += " with AVX-512" if " avx512f" in info else ""
-    print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu}), load {load}, "
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None  # recorded: idle figures say so
+    print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu}), load {load if load is None else round(load, 1)}, "
           f"{args.rounds} round(s)")
     variants = args.variants.split(",")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     rounds = {v: [] for v in variants}
     for _ in range(args.rounds):  # alternating (a b c a b c ...): a load change on shared cores hits all alike
         for v in variants:
@@ -196,6 +196,8 @@ def table(runs: list[dict]) -> str:
 def _table(runs: list[dict]) -> str:
     first = runs[0]
     how = f", alternating runs x{first['rounds']} (median; fastest in brackets)" if first.get("rounds", 1) > 1 else ""
+    if first.get("load_at_start") is not None:
+        how += f", load {first['load_at_start']:.1f} at the start"
     lines = [f"Measured {first['date']} on {first['cores']} cores of an {first['cpu']} ({first['device']}), "
              f"MindSpore {first['mindspore']}, PyTorch {first['torch'] or 'not installed'}, batch {first['batch']}{how}, "
              f"`python benchmarks/compare.py --model NAME --json FILE`:", "",
