@@ -137,7 +137,8 @@ def main() -> int:
                platform.processor())
     cpu += " with AVX-512" if " avx512f" in info else ""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None  # recorded: idle figures say so
-    print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu}), load {load if load is None else round(load, 1)}, "
+    shown = "n/a" if load is None else f"{load:.1f}"
+    print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu}), load {shown}, "
           f"{args.rounds} round(s)")
     variants = args.variants.split(",")
     rounds = {v: [] for v in variants}
