@@ -17,6 +17,7 @@ import pytest
 from mindgan import checkpoint, config, files, runfolder
 from mindgan.errors import MindganError
 from mindgan.metrics import fid as F
+from mindgan.models import list_models
 
 # --- config ---------------------------------------------------------------------------------------
 
@@ -87,6 +88,16 @@ def test_load_layers_defaults_recipe_and_overrides(tmp_path):
     assert cfg["seed"] == config.SCHEMA["seed"].default
     assert config.load(model="wgan_gp", path=recipe, overrides={"loss": "wgan_gp"})["model"] == "wgan_gp"  # the name wins
     assert config.load()["model"] == "gan" and config.load(model="cgan")["batch_size"] == 64  # its recipe
+
+
+@pytest.mark.parametrize("recipe", sorted(p.name for p in config.CONFIG_DIR.glob("*.yaml")))
+def test_every_shipped_recipe_loads_and_says_what_it_is(recipe):
+    """Each recipe in configs/ (not only each model's default) passes the schema and the model's checks,
+    and opens with a comment saying what it is: a learner picks a recipe by reading that header."""
+    path = config.CONFIG_DIR / recipe
+    cfg = config.load(path=path)
+    assert cfg["model"] in list_models()
+    assert path.read_text().startswith("# "), f"{recipe} has no header comment"
 
 
 def test_check_refuses_zero_learning_rates():
