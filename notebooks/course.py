@@ -207,11 +207,15 @@ def train_loop(train_step, pipeline, epochs, net_g, net_d, draw, folder, value_r
     return losses
 
 
-def same_losses(out, losses, rtol=1e-4) -> bool:
-    """The package run's first steps (its losses.csv) against a plain loop's."""
+def same_losses(out, losses, rtol=1e-3, atol=1e-4) -> bool:
+    """The package run's first steps (its losses.csv) against a plain loop's. The package runs several steps
+    in one graph, the loop one per call: float sums in another order, a difference that grows to ~1e-3 of a
+    loss over 50 WGAN-GP steps (measured) and is absolute, not relative, where a loss crosses 0. A wrong
+    learning rate or loss differs by far more within a few steps."""
     rows = list(csv.DictReader(open(Path(out) / "losses.csv")))[:len(losses)]
     ok = len(rows) == len(losses) > 0 and all(
-        np.isclose(float(r["loss_d"]), d, rtol=rtol) and np.isclose(float(r["loss_g"]), g, rtol=rtol, equal_nan=True)
+        np.isclose(float(r["loss_d"]), d, rtol=rtol, atol=atol)
+        and np.isclose(float(r["loss_g"]), g, rtol=rtol, atol=atol, equal_nan=True)
         for r, (d, g) in zip(rows, losses))
     print(f"the plain loop's {len(losses)} steps are the package run's first {len(rows)}:", ok)
     return ok
