@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+import torch_python  # a sibling module: this folder is on sys.path when a script runs
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -86,11 +88,8 @@ def run_variant(variant, args) -> dict | None:
                 env.pop(k)
     python = sys.executable
     if variant == "pytorch":
-        python = args.torch_python or sys.executable
-        probe = subprocess.run([python, "-c", "import torch"], capture_output=True)
-        if probe.returncode != 0:
-            print(f"pytorch: skipped, {python} cannot import torch (pip install torch==2.13.0 there, or pass "
-                  "--torch-python PATH of an interpreter that can)", file=sys.stderr)
+        python = torch_python.find(args, "pytorch")
+        if python is None:
             return None
     cmd = [python, __file__, "--worker", variant, "--model", args.model, "--batch-size", str(args.batch_size),
            "--steps", str(args.steps if variant != "tutorial" else args.tutorial_steps), "--warmup", str(args.warmup),
@@ -115,9 +114,7 @@ def main() -> int:
     p.add_argument("--keep-env", action="store_true", help="run (a) with this shell's ONEDNN_MAX_CPU_ISA")
     p.add_argument("--variants", default="tutorial,mindgan,pytorch")
     p.add_argument("--device", default="CPU", choices=("CPU", "GPU"), help="MindSpore device; PyTorch uses CUDA with GPU")
-    p.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON"), metavar="PYTHON",
-                   help="interpreter that runs the PyTorch variant (a venv with torch and numpy<2; default: "
-                        "$TORCH_PYTHON, else this one)")
+    torch_python.add_argument(p, "the PyTorch variant")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--table", nargs="+", default=None, metavar="JSON",
                    help="print the README's markdown table from files written by --json, and exit")

@@ -15,6 +15,8 @@ import subprocess
 import sys
 import time
 
+import torch_python  # a sibling module: this folder is on sys.path when a script runs
+
 SHAPE = dict(batch=128, c_in=128, c_out=256, side=16)
 
 
@@ -71,8 +73,7 @@ def main() -> int:
     p.add_argument("--caps", default="AVX2,AVX2_VNNI,AVX512_CORE,AVX512_CORE_BF16")
     p.add_argument("--threads", default="1,2", help="MindSpore op threads / PyTorch threads to try")
     p.add_argument("--repeat", type=int, default=5)
-    p.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON"), metavar="PYTHON",
-                   help="interpreter with torch for the PyTorch rows (default: $TORCH_PYTHON, else this one)")
+    torch_python.add_argument(p, "the PyTorch rows")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--worker-threads", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -90,9 +91,9 @@ def main() -> int:
                               str(args.repeat)], env)
             ms = f"{res['ms']:.0f}" if res["ms"] else res["error"]
             print(f"| MindSpore | {cap} | {threads} | {ms} | {'; '.join(impls)} |", flush=True)
-        python = args.torch_python or sys.executable
-        if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode != 0:
-            continue  # no PyTorch here: pass --torch-python
+        python = torch_python.find(args, "PyTorch rows")
+        if python is None:
+            continue
         env = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
         env["ONEDNN_VERBOSE"] = "profile_exec"
         res, impls = run(["--worker", "torch", "--worker-threads", str(threads), "--repeat", str(args.repeat)], env,

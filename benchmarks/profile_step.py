@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch_python  # a sibling module: this folder is on sys.path when a script runs
+
 HERE = Path(__file__).resolve().parent
 MARK = "PROFILE-START"
 
@@ -131,12 +133,10 @@ def onednn_table(text: str, steps: int) -> dict:
 def run(kind: str, args) -> dict | None:
     python = sys.executable
     if kind.endswith("torch"):
-        python = args.torch_python or sys.executable
         if args.model not in ("gan", "dcgan"):
             return None
-        if subprocess.run([python, "-c", "import torch"], capture_output=True).returncode != 0:
-            print(f"{kind}: skipped, {python} cannot import torch (pass --torch-python PATH of an interpreter "
-                  "that can)", file=sys.stderr)
+        python = torch_python.find(args, kind)
+        if python is None:
             return None
     env = dict(os.environ)
     if kind.startswith("onednn"):
@@ -217,8 +217,7 @@ def main() -> int:
     p.add_argument("--steps-per-call", type=int, default=0, help="override the recipe's (0: the recipe's)")
     p.add_argument("--top", type=int, default=12, help="rows per detailed table")
     p.add_argument("--parts", default="mindspore,torch,onednn-ms,onednn-torch")
-    p.add_argument("--torch-python", default=os.environ.get("TORCH_PYTHON"), metavar="PYTHON",
-                   help="interpreter for the PyTorch parts (default: $TORCH_PYTHON, else this one)")
+    torch_python.add_argument(p)
     p.add_argument("--out", default=None, help="also write the markdown here")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()

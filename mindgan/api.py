@@ -20,7 +20,7 @@ from .data import pipelines, sources
 from .errors import MindganError
 from .hooks import default_hooks
 from .loaders import load_generator  # noqa: F401  (part of the API)
-from .models import GAN, convolves, get_model
+from .models import GAN, get_model
 from .models import create_model as _build
 from .training import Trainer
 
@@ -113,7 +113,7 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     runfolder.check(out, resume, overwrite)
     if device is not None:
         if isa_per_run:
-            devices.choose_isa(cfg["model"], convolves(cfg))  # before any op: oneDNN reads the limit once
+            devices.choose_isa(cfg)  # before any op: oneDNN reads the limit once
         devices.setup(device, cfg["threads"])
         parallel.init()  # under msrun: join the job (rank, group size); nothing otherwise
     loc = sources.resolve(cfg["data"], get_model(cfg["model"]).data)  # the model's data kinds, before it is built

@@ -9,7 +9,6 @@ import numpy as np
 
 from . import config, device, parallel
 from .api import build_dataset
-from .models import convolves
 from .training import Trainer
 
 
@@ -42,17 +41,11 @@ def random_batches(gan, batch: int, k: int, seed: int = 0) -> list[dict]:
              "label": rng.integers(0, 10, batch).astype(np.int32)} for _ in range(k)]
 
 
-def choose_isa(cfg: dict) -> str:
-    """oneDNN's ISA limit as the train command chooses it for this run (a benchmark is a one-job process too),
-    before MindSpore runs anything."""
-    return device.choose_isa(cfg["model"], convolves(cfg))
-
-
 def trainer_on_random_batches(model: str, batch: int, dev: str = "CPU", **overrides):
     """(trainer, one graph call's worth of random batches) for timing `model`'s step without data
     (benchmarks/compare.py and benchmarks/profile_step.py)."""
     cfg = config.load(model=model, overrides={"batch_size": batch, **overrides})
-    choose_isa(cfg)
+    device.choose_isa(cfg)  # as the train command does: a benchmark is a one-job process too
     device.setup(dev, cfg["threads"])
     trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False, hooks=[])
     return trainer, random_batches(trainer.gan, batch, cfg["steps_per_call"])

@@ -50,7 +50,7 @@ def mindgan_chose(monkeypatch):
 
 def test_a_run_without_convolutions_lifts_the_cap_and_says_so(mindgan_chose, monkeypatch):
     monkeypatch.setattr(env, "LIFT_WITHOUT_CONVOLUTIONS", True)
-    line = device.choose_isa("gan", convolves=False)
+    line = env.choose("gan", convolves=False)
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX512_CORE"
     assert line.startswith("oneDNN ISA: AVX512_CORE (gan has no convolutions")
     assert env.isa_line() == line
@@ -58,21 +58,28 @@ def test_a_run_without_convolutions_lifts_the_cap_and_says_so(mindgan_chose, mon
 
 def test_where_avx512_measured_no_faster_the_cap_stays_and_the_line_says_why(mindgan_chose, monkeypatch):
     monkeypatch.setattr(env, "LIFT_WITHOUT_CONVOLUTIONS", False)
-    line = device.choose_isa("gan", convolves=False)
+    line = env.choose("gan", convolves=False)
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX2"
     assert line.startswith("oneDNN ISA: AVX2 cap (gan has no convolutions, but its AVX-512 matrix products measured")
 
 
 def test_a_run_with_convolutions_keeps_the_cap_and_says_so(mindgan_chose):
-    line = device.choose_isa("dcgan", convolves=True)
+    line = env.choose("dcgan", convolves=True)
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX2"
     assert line.startswith("oneDNN ISA: AVX2 cap (convolutions")
+
+
+def test_a_config_convolves_through_its_evaluation_too(mindgan_chose, monkeypatch):
+    monkeypatch.setattr(env, "LIFT_WITHOUT_CONVOLUTIONS", True)
+    line = device.choose_isa(config.load(model="gan", overrides={"eval_every": 1}))
+    assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX2" and line.startswith("oneDNN ISA: AVX2 cap (convolutions")
+    assert device.choose_isa(config.load(model="gan")).startswith("oneDNN ISA: AVX512_CORE (gan has no")
 
 
 def test_the_users_setting_always_wins(monkeypatch):
     monkeypatch.setattr(env, "ONEDNN_DEFAULTED", False)
     monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2_VNNI")
-    assert device.choose_isa("gan", convolves=False) == "oneDNN ISA: AVX2_VNNI (your ONEDNN_MAX_CPU_ISA)"
+    assert env.choose("gan", convolves=False) == "oneDNN ISA: AVX2_VNNI (your ONEDNN_MAX_CPU_ISA)"
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX2_VNNI"
 
 
@@ -96,7 +103,6 @@ def test_the_train_command_asks_for_the_choice_and_the_api_does_not(monkeypatch,
 
 def test_the_bench_command_chooses_for_its_run(monkeypatch, mindgan_chose):
     monkeypatch.setattr(env, "LIFT_WITHOUT_CONVOLUTIONS", True)
-    from mindgan import benchmark
     from mindgan.errors import MindganError
 
     def stop(*args, **kwargs):
@@ -106,7 +112,7 @@ def test_the_bench_command_chooses_for_its_run(monkeypatch, mindgan_chose):
     with pytest.raises(SystemExit):
         bench_cli.main(["--model", "minimal"])
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX512_CORE"
-    assert benchmark.choose_isa(config.load(model="dcgan")).startswith("oneDNN ISA: AVX512_CORE")  # stays lifted
+    assert device.choose_isa(config.load(model="dcgan")).startswith("oneDNN ISA: AVX512_CORE")  # stays lifted
 
 
 def command(*args) -> subprocess.CompletedProcess:
