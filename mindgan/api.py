@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from . import checkpoint, config, parallel, runfolder, writes
+from . import checkpoint, config, env, parallel, runfolder, writes
 from . import device as devices
 from .data import pipelines, sources
 from .errors import MindganError
 from .hooks import default_hooks
 from .loaders import load_generator  # noqa: F401  (part of the API)
-from .models import GAN, get_model
+from .models import GAN, convolves, get_model
 from .models import create_model as _build
 from .training import Trainer
 
@@ -80,6 +80,12 @@ def resume_config(out: Path, overrides: dict) -> dict:
     return cfg
 
 
+def choose_isa(cfg: dict) -> str:
+    """For a process that runs one job (train, bench), before MindSpore runs anything: oneDNN's ISA limit for
+    a run of this config (env.choose; models.convolves says whether it convolves). Returns the startup line's words."""
+    return env.choose(cfg["model"], convolves(cfg))
+
+
 def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict | None = None,
           config_file: str | Path | None = None, resume: bool = False, overwrite: bool = False,
           progress: bool = True, hooks: list | None = None, device: str | None = None, isa_per_run: bool = False,
@@ -94,7 +100,7 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     Every check runs before anything is written. `device` ("CPU", "GPU", "Ascend", "auto") selects
     the device and joins an msrun job when launched by one; without it, the process's current device.
     `isa_per_run` (the train command's, a process that runs this one job): with `device`, lift oneDNN's AVX2
-    cap when the run has no convolution (device.choose_isa); off, the cap stays, as the process may convolve
+    cap when the run has no convolution (choose_isa); off, the cap stays, as the process may convolve
     later (a notebook that evaluates or trains a DCGAN next).
     """
     if out is not None:
@@ -113,7 +119,7 @@ def train(model: str | None = None, out: str | Path | None = None, *, cfg: dict 
     runfolder.check(out, resume, overwrite)
     if device is not None:
         if isa_per_run:
-            devices.choose_isa(cfg)  # before any op: oneDNN reads the limit once
+            choose_isa(cfg)  # before any op: oneDNN reads the limit once
         devices.setup(device, cfg["threads"])
         parallel.init()  # under msrun: join the job (rank, group size); nothing otherwise
     loc = sources.resolve(cfg["data"], get_model(cfg["model"]).data)  # the model's data kinds, before it is built

@@ -8,7 +8,7 @@ import time
 import numpy as np
 
 from . import config, device, parallel
-from .api import build_dataset
+from .api import build_dataset, choose_isa
 from .training import Trainer
 
 
@@ -45,7 +45,7 @@ def trainer_on_random_batches(model: str, batch: int, dev: str = "CPU", **overri
     """(trainer, one graph call's worth of random batches) for timing `model`'s step without data
     (benchmarks/compare.py and benchmarks/profile_step.py)."""
     cfg = config.load(model=model, overrides={"batch_size": batch, **overrides})
-    device.choose_isa(cfg)  # as the train command does: a benchmark is a one-job process too
+    choose_isa(cfg)  # as the train command does: a benchmark is a one-job process too
     device.setup(dev, cfg["threads"])
     trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False, hooks=[])
     return trainer, random_batches(trainer.gan, batch, cfg["steps_per_call"])

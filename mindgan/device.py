@@ -37,14 +37,6 @@ def normalise(name: str) -> str:
     raise MindganError(f"unknown device {name!r}: choose one of {', '.join(DEVICES)}")
 
 
-def choose_isa(cfg: dict) -> str:
-    """For a one-job command (train, bench) before MindSpore runs anything: oneDNN's ISA limit for a run of
-    this config (env.choose; models.convolves says whether the run convolves). Returns the startup line's words."""
-    from .models import convolves
-
-    return env.choose(cfg["model"], convolves(cfg))
-
-
 def setup(name: str = "auto", threads: int = 0) -> str:
     """Select the device (once per process) and return its name.
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 
 from helpers import REPO
 
+sys.path.insert(0, str(REPO / "benchmarks"))  # as when the script runs: its folder is on the path (torch_python)
 _spec = importlib.util.spec_from_file_location("compare", REPO / "benchmarks" / "compare.py")
 compare = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(compare)

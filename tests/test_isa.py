@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import REPO
-from mindgan import config, device, env
+from mindgan import api, config, device, env
 from mindgan.models import convolves, get_model, list_models
 from mindgan.cli import bench as bench_cli
 from mindgan.cli import train as train_cli
@@ -71,9 +71,9 @@ def test_a_run_with_convolutions_keeps_the_cap_and_says_so(mindgan_chose):
 
 def test_a_config_convolves_through_its_evaluation_too(mindgan_chose, monkeypatch):
     monkeypatch.setattr(env, "LIFT_WITHOUT_CONVOLUTIONS", True)
-    line = device.choose_isa(config.load(model="gan", overrides={"eval_every": 1}))
+    line = api.choose_isa(config.load(model="gan", overrides={"eval_every": 1}))
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX2" and line.startswith("oneDNN ISA: AVX2 cap (convolutions")
-    assert device.choose_isa(config.load(model="gan")).startswith("oneDNN ISA: AVX512_CORE (gan has no")
+    assert api.choose_isa(config.load(model="gan")).startswith("oneDNN ISA: AVX512_CORE (gan has no")
 
 
 def test_the_users_setting_always_wins(monkeypatch):
@@ -86,8 +86,6 @@ def test_the_users_setting_always_wins(monkeypatch):
 def test_the_train_command_asks_for_the_choice_and_the_api_does_not(monkeypatch, tmp_path):
     """Only a process that runs one job may lift the cap: a notebook's next cell may convolve."""
     import inspect
-
-    from mindgan import api
 
     assert inspect.signature(api.train).parameters["isa_per_run"].default is False
     seen = {}
@@ -112,7 +110,7 @@ def test_the_bench_command_chooses_for_its_run(monkeypatch, mindgan_chose):
     with pytest.raises(SystemExit):
         bench_cli.main(["--model", "minimal"])
     assert os.environ["ONEDNN_MAX_CPU_ISA"] == "AVX512_CORE"
-    assert device.choose_isa(config.load(model="dcgan")).startswith("oneDNN ISA: AVX512_CORE")  # stays lifted
+    assert api.choose_isa(config.load(model="dcgan")).startswith("oneDNN ISA: AVX512_CORE")  # stays lifted
 
 
 def command(*args) -> subprocess.CompletedProcess:

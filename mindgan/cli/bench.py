@@ -19,7 +19,7 @@ def main(argv=None):
     from .. import benchmark  # loads MindSpore: only once the arguments are parsed
 
     cfg = config_from_args(args)
-    device.choose_isa(cfg)  # as the train command does, before MindSpore runs anything
+    benchmark.choose_isa(cfg)  # as the train command does, before MindSpore runs anything
     name = device.setup(args.device, cfg["threads"])
     r = benchmark.measure(cfg, args.steps, args.batches)
     on = name if r["workers"] == 1 else f"{name} x{r['workers']} workers ({r['local_batch']} images each)"
