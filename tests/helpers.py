@@ -154,9 +154,11 @@ def single_worker_losses(data: Path, out: Path) -> np.ndarray:
 
 # --- processes -------------------------------------------------------------------------------------
 
-def run_cli(*args, env_extra: dict | None = None, cwd: Path | None = None, timeout: int = 600):
-    """Run `python -m <args>` in a subprocess, as a user would; returns the CompletedProcess."""
-    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env_extra or {}))
+def run_cli(*args, env_extra: dict | None = None, cwd: Path | None = None, timeout: int = 600, unset: tuple = ()):
+    """Run `python -m <args>` in a subprocess, as a user would (without the variables in `unset`); returns the
+    CompletedProcess."""
+    env = {k: v for k, v in os.environ.items() if k not in unset}
+    env.update(PYTHONUNBUFFERED="1", **(env_extra or {}))
     return subprocess.run([sys.executable, "-m", *map(str, args)], capture_output=True, text=True,
                           env=env, cwd=cwd or REPO, timeout=timeout, stdin=subprocess.DEVNULL)
 

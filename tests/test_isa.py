@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from helpers import REPO
+from helpers import run_cli
 from mindgan import api, config, device, env
 from mindgan.models import convolves, get_model, list_models
 from mindgan.cli import bench as bench_cli
@@ -116,10 +115,7 @@ def test_the_bench_command_chooses_for_its_run(monkeypatch, mindgan_chose):
 def command(*args) -> subprocess.CompletedProcess:
     """`python -m mindgan.X` in a shell without ONEDNN_MAX_CPU_ISA (as a user who never heard of it),
     oneDNN reporting its ISA and every primitive it runs."""
-    env_ = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
-    return subprocess.run([sys.executable, "-m", *map(str, args)], capture_output=True, text=True, cwd=REPO,
-                          timeout=600, env=dict(env_, ONEDNN_VERBOSE="1", PYTHONUNBUFFERED="1"),
-                          stdin=subprocess.DEVNULL)
+    return run_cli(*args, env_extra={"ONEDNN_VERBOSE": "1"}, unset=("ONEDNN_MAX_CPU_ISA",))
 
 
 def onednn_isa(stdout: str) -> str:
