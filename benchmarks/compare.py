@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-import torch_python  # a sibling module: this folder is on sys.path when a script runs
+import machine  # a sibling module: this folder is on sys.path when a script runs
 
 HERE = Path(__file__).resolve().parent
 
@@ -88,7 +88,7 @@ def run_variant(variant, args) -> dict | None:
                 env.pop(k)
     python = sys.executable
     if variant == "pytorch":
-        python = torch_python.find(args, "pytorch")
+        python = machine.find(args, "pytorch")
         if python is None:
             return None
     cmd = [python, __file__, "--worker", variant, "--model", args.model, "--batch-size", str(args.batch_size),
@@ -114,7 +114,7 @@ def main() -> int:
     p.add_argument("--keep-env", action="store_true", help="run (a) with this shell's ONEDNN_MAX_CPU_ISA")
     p.add_argument("--variants", default="tutorial,mindgan,pytorch")
     p.add_argument("--device", default="CPU", choices=("CPU", "GPU"), help="MindSpore device; PyTorch uses CUDA with GPU")
-    torch_python.add_argument(p, "the PyTorch variant")
+    machine.add_argument(p, "the PyTorch variant")
     p.add_argument("--json", default=None, help="also write the results to this JSON file")
     p.add_argument("--table", nargs="+", default=None, metavar="JSON",
                    help="print the README's markdown table from files written by --json, and exit")
@@ -127,13 +127,8 @@ def main() -> int:
         print(json.dumps(worker(args.worker, args.model, args.batch_size, args.steps, args.warmup, args.device)))
         return 0
     args.tutorial_steps = args.tutorial_steps or args.steps
-    import platform
-
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name")),
-               platform.processor())
-    cpu += " with AVX-512" if " avx512f" in info else ""
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None  # recorded: idle figures say so
+    cpu = machine.cpu_model() + (" with AVX-512" if machine.has_avx512() else "")
+    load = machine.load_average()  # recorded: idle figures say so
     shown = "n/a" if load is None else f"{load:.1f}"
     print(f"{args.model}, batch {args.batch_size}, {args.device}, {cores()} cores ({cpu}), load {shown}, "
           f"{args.rounds} round(s)")

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 
-import torch_python  # a sibling module: this folder is on sys.path when a script runs
+import machine  # a sibling module: this folder is on sys.path when a script runs
 
 SHAPE = dict(batch=128, c_in=128, c_out=256, side=16)
 
@@ -73,7 +73,7 @@ def main() -> int:
     p.add_argument("--caps", default="AVX2,AVX2_VNNI,AVX512_CORE,AVX512_CORE_BF16")
     p.add_argument("--threads", default="1,2", help="MindSpore op threads / PyTorch threads to try")
     p.add_argument("--repeat", type=int, default=5)
-    torch_python.add_argument(p, "the PyTorch rows")
+    machine.add_argument(p, "the PyTorch rows")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     p.add_argument("--worker-threads", type=int, default=1, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -91,7 +91,7 @@ def main() -> int:
                               str(args.repeat)], env)
             ms = f"{res['ms']:.0f}" if res["ms"] else res["error"]
             print(f"| MindSpore | {cap} | {threads} | {ms} | {'; '.join(impls)} |", flush=True)
-        python = torch_python.find(args, "PyTorch rows")
+        python = machine.find(args, "PyTorch rows")
         if python is None:
             continue
         env = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}

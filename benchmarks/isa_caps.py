@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+import machine  # a sibling module: this folder is on sys.path when a script runs
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -77,9 +79,9 @@ def main() -> int:
         print(json.dumps(worker(args.worker, args.batch_size, args.calls, args.loss_calls)))
         return 0
     caps = args.caps.split(",")
-    info = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
-    cpu = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "?")
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    cpu = machine.cpu_model()
+    load = machine.load_average()
+    load = float("nan") if load is None else load
     print(f"{cpu}, {len(os.sched_getaffinity(0))} cores, batch {args.batch_size}, load {load:.1f}, "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     print("| model | cap | ms per step, median of runs | fastest run | CPU ms per step | losses against "

@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch_python  # a sibling module: this folder is on sys.path when a script runs
+import machine  # a sibling module: this folder is on sys.path when a script runs
 
 HERE = Path(__file__).resolve().parent
 MARK = "PROFILE-START"
@@ -135,7 +135,7 @@ def run(kind: str, args) -> dict | None:
     if kind.endswith("torch"):
         if args.model not in ("gan", "dcgan"):
             return None
-        python = torch_python.find(args, kind)
+        python = machine.find(args, kind)
         if python is None:
             return None
     env = dict(os.environ)
@@ -217,7 +217,7 @@ def main() -> int:
     p.add_argument("--steps-per-call", type=int, default=0, help="override the recipe's (0: the recipe's)")
     p.add_argument("--top", type=int, default=12, help="rows per detailed table")
     p.add_argument("--parts", default="mindspore,torch,onednn-ms,onednn-torch")
-    torch_python.add_argument(p)
+    machine.add_argument(p)
     p.add_argument("--out", default=None, help="also write the markdown here")
     p.add_argument("--worker", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()

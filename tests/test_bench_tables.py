@@ -6,7 +6,7 @@ import sys
 
 from helpers import REPO
 
-sys.path.insert(0, str(REPO / "benchmarks"))  # as when the script runs: its folder is on the path (torch_python)
+sys.path.insert(0, str(REPO / "benchmarks"))  # as when the script runs: its folder is on the path (machine)
 _spec = importlib.util.spec_from_file_location("compare", REPO / "benchmarks" / "compare.py")
 compare = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(compare)
