@@ -25,7 +25,7 @@ UNCAPPED = "AVX512_CORE"  # matrix products only: oneDNN's AVX-512 matmul kernel
 # Whether a one-job run without convolutions lifts the cap: decided by measurement (benchmarks/isa_caps.py,
 # docs/performance.md "oneDNN ISA per run"), as the losses move in the last float bits when it does.
 # AMD EPYC (2026-12-03, idle): gan 10% slower in median under AVX512_CORE, minimal and cgan 4-11% faster: no
-# consistent gain, so off (the cap, as before). The Intel Xeon's lead (issue "Speed, round 3") may differ.
+# consistent gain, so off (the cap, as before). On the Intel Xeon of another build machine it may differ.
 LIFT_WITHOUT_CONVOLUTIONS = False
 _why = ""  # the reason the startup line gives for the limit, once a run chose it
 
