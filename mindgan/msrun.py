@@ -235,6 +235,12 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def all_ranks_known(ranks: dict[int, str], workers: int) -> bool:
+    """Whether every rank has a pid. Counted by rank, not by pid: a worker's child process inherits its
+    MS_WORKER environment, so two pids of one rank must not stop the search before the other rank is seen."""
+    return len(set(ranks.values())) >= workers
+
+
 def run_msrun(cmd: list[str], env: dict, log_dir: Path, workers: int) -> tuple[int, list[int], dict[int, str]]:
     """Run msrun; its own messages go to log_dir/msrun.log. When a worker dies, msrun kills the other
     workers but its scheduler can wait out a heartbeat or join timeout: end the job then, not minutes later."""
@@ -256,7 +262,7 @@ def run_msrun(cmd: list[str], env: dict, log_dir: Path, workers: int) -> tuple[i
     reader.start()
     try:
         while proc.poll() is None:
-            if len(ranks) < workers:  # learn which pid is which rank while they run
+            if not all_ranks_known(ranks, workers):  # learn which pid is which rank while they run
                 ranks.update(worker_ranks(proc.pid))
             if failed.wait(0.5):
                 deadline = time.time() + 5  # msrun's own clean-up first

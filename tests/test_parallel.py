@@ -37,6 +37,13 @@ def test_shards_deal_out_exactly_the_single_worker_batches(tiny_mnist):
         np.testing.assert_array_equal(z[1::2], parts[1][k][1])
 
 
+def test_the_rank_search_goes_on_until_every_rank_has_a_pid():
+    """msrun starts `tail -f worker_0.log` with worker 0's environment (MS_WORKER, RANK_ID 0), often before
+    worker 1: two pids of rank 0 must not end the search, or a killed worker 1 goes unnamed (seen in CI)."""
+    assert not msrun.all_ranks_known({12284: "0", 12285: "0"}, workers=2)  # worker 0 and its tail, as measured
+    assert msrun.all_ranks_known({12284: "0", 12285: "0", 12286: "1"}, workers=2)
+
+
 def test_batch_rule_errors_are_one_line():
     cfg = quick_cfg(batch_size=33)
     with pytest.raises(MindganError, match="does not split into 2"):
