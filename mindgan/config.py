@@ -61,6 +61,9 @@ SCHEMA: dict[str, Key] = {
                        "graph; comma-separated parts of color, translation, cutout ('' = off). Helps small data sets"),
     "ema": Key(float, 0.0, "decay of an exponential moving average of G's weights (0 = off; e.g. 0.999); "
                "generate and evaluate use the average when present", 0.0, 0.999999),
+    "truncation": Key(float, 0.0, "sampling only (grids, generate, evaluate): redraw noise components beyond "
+                      "+-truncation, the truncation trick (0 = off; e.g. 2.0): more faithful, less varied samples",
+                      0.0, 10.0),
     "grid_rows": Key(int, 5, "rows of the per-epoch fixed-noise grid", 1, 100),
     "grid_cols": Key(int, 5, "columns of the per-epoch fixed-noise grid", 1, 100),
     "d_accuracy_samples": Key(int, 0, "log D's accuracy on this many real and fake images each epoch (bce; 0 = off)",

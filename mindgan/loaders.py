@@ -104,6 +104,7 @@ class ExportedGenerator:
         self.value_range = meta["value_range"]
         self.conditional = meta["conditional"]
         self.num_classes = meta["config"]["num_classes"] if self.conditional else None
+        self.truncation = meta["config"]["truncation"]
         self._probe(path)
 
     def _probe(self, path: Path) -> None:
@@ -124,7 +125,7 @@ class ExportedGenerator:
                                f"{self.image_shape}: the .json belongs to another export; export the model again")
 
     def noise(self, num: int, seed: int) -> np.ndarray:
-        return noise(self.latent_shape, num, seed)
+        return noise(self.latent_shape, num, seed, self.truncation)
 
     def sample(self, z: np.ndarray, labels=None) -> np.ndarray:
         """Images for noise z (and labels); a fixed-batch file runs in chunks, the last one padded."""

@@ -337,17 +337,18 @@ def same_images(net_g, ckpt, z, labels=None) -> bool:
     return same
 
 
-def evaluation(ckpt, loc, num, out):
-    """`python -m mindgan.evaluate --ckpt CKPT --num NUM`, as a dict (the judge trained once, quietly)."""
+def evaluation(ckpt, loc, num, out, truncation=None, name="evaluation.json"):
+    """`python -m mindgan.evaluate --ckpt CKPT --num NUM [--truncation T]`, as a dict (the judge trained
+    once, quietly), also written to OUT/eval/NAME."""
     from mindgan.metrics.evaluation import evaluate
     from mindgan.metrics.report import judge_for
 
     gan, _ = mindgan.load_generator(ckpt)
     judge_for(gan, loc, num, quiet=True)
-    res, _ = evaluate(ckpt, num=num)
+    res, _ = evaluate(ckpt, num=num, truncation=truncation)
     res["checkpoint"] = Path(ckpt).name  # no machine paths in the notebook
     (Path(out) / "eval").mkdir(exist_ok=True)
-    (Path(out) / "eval" / "evaluation.json").write_text(json.dumps(res, indent=1))
+    (Path(out) / "eval" / name).write_text(json.dumps(res, indent=1))
     return res
 
 

@@ -85,3 +85,42 @@ def test_interpolate_conditional_walks_once_per_digit(ckpts):
     assert np.allclose(walk[0], z0, atol=1e-5) and np.allclose(walk[-1], z1, atol=1e-5)
     norms = np.linalg.norm(walk, axis=1)  # a spherical walk keeps the vectors' length
     assert norms.min() > 0.9 * min(np.linalg.norm(z0), np.linalg.norm(z1))
+
+
+# --- the truncation trick ----------------------------------------------------------------------------------
+def test_truncated_noise_keeps_the_inliers_and_redraws_only_the_outliers():
+    from mindgan.models import noise
+
+    plain = noise((100,), 50, 7)
+    cut = noise((100,), 50, 7, truncation=2.0)
+    inside = np.abs(plain) <= 2.0
+    assert np.abs(cut).max() <= 2.0 and (~inside).sum() > 50  # 50x100 normal draws: ~230 beyond 2
+    assert np.array_equal(cut[inside], plain[inside])  # the same seed asks G for nearly the same images
+    assert not np.array_equal(cut, plain)
+    assert np.array_equal(noise((100,), 50, 7, truncation=0.0), plain)  # 0 is off
+    assert np.array_equal(noise((100,), 50, 7, 2.0), cut)  # seeded: the same vectors again
+    assert np.abs(noise((3, 1, 1), 400, 0, truncation=0.3)).max() <= 0.3
+
+
+@pytest.mark.trains
+@pytest.mark.subprocess
+def test_the_recipes_truncation_samples_and_the_flag_overrides_it(ckpts, tmp_path):
+    from mindgan.api import load_generator
+    from mindgan.generation import generate
+    from mindgan.metrics.evaluation import evaluate
+    from mindgan.metrics.report import table
+    from mindgan.models import noise
+
+    gan, meta = load_generator(ckpts["cgan"])
+    assert meta["config"]["truncation"] == 2.0 == gan.truncation  # configs/cgan_mnist.yaml
+    labels = np.full(4, 3, np.int32)
+    assert np.allclose(generate(gan, 4, 0, labels), gan.sample(noise(gan.latent_shape, 4, 0, 2.0), labels))
+    plain = gan.sample(noise(gan.latent_shape, 4, 0), labels)
+    proc = run_cli("mindgan.generate", "--ckpt", ckpts["cgan"], "--label", 3, "--num", 4, "--truncation", 0,
+                   "--out", tmp_path, "--device", "CPU")
+    assert proc.returncode == 0, proc.stderr
+    assert np.allclose(np.load(tmp_path / "samples.npy"), (plain + 1) / 2, atol=1e-6)
+    assert ", truncation" not in proc.stdout  # said only when on
+    res, _ = evaluate(ckpts["cgan"], num=20, json=tmp_path / "e.json")
+    assert res["truncation"] == 2.0 and "noise: truncated at +-2 " in table(res)
+    assert evaluate(ckpts["cgan"], num=20, json=tmp_path / "e.json", truncation=0.0)[0]["truncation"] == 0.0

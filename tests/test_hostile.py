@@ -366,6 +366,14 @@ def test_seeds_are_checked_before_any_work():
     assert _cli("evaluate", "--ckpt", "x.ckpt", "--seed", "-1") == 2
 
 
+@pytest.mark.parametrize("value", ["-1", "nan", "11"])
+@pytest.mark.parametrize("command", ["generate", "evaluate"])
+def test_truncation_is_checked_before_any_work(tmp_path, capsys, command, value):
+    assert _cli(command, "--ckpt", tmp_path / "missing.ckpt", "--truncation", value) == 2
+    err = capsys.readouterr().err
+    assert "--truncation must be between 0 (off) and 10" in err and "missing" not in err
+
+
 def test_a_fifo_given_as_samples_or_checkpoint_is_one_line(tmp_path, capsys):
     fifo = tmp_path / "x.npy"
     os.mkfifo(fifo)

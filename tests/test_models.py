@@ -71,9 +71,11 @@ def test_recipes_hold_the_tutorials_values():
     g = config.load("cgan")
     assert (g["batch_size"], g["beta1"], g["beta2"], g["grid_rows"], g["grid_cols"]) == (64, 0.5, 0.999, 10, 10)
     t = config.load(path=config.CONFIG_DIR / "cgan_mnist_tutorial.yaml")  # the tutorial's exact recipe
-    assert (t["epochs"], t["ema"]) == (200, 0.0) and g["ema"] > 0  # the default samples from the average
-    assert {k: v for k, v in t.items() if k not in ("epochs", "ema")} == \
-        {k: v for k, v in g.items() if k not in ("epochs", "ema")}  # and trains as the tutorial does
+    sampling = ("epochs", "ema", "truncation")
+    assert (t["epochs"], t["ema"], t["truncation"]) == (200, 0.0, 0.0)
+    assert g["ema"] > 0 and g["truncation"] == 2.0  # the default samples from the average, truncated codes
+    assert {k: v for k, v in t.items() if k not in sampling} == \
+        {k: v for k, v in g.items() if k not in sampling}  # and trains as the tutorial does
     w = config.load(path=config.CONFIG_DIR / "wgan_gp_mnist_paper.yaml")  # the paper's Algorithm 1
     assert (w["loss"], w["gp_weight"], w["n_critic"], w["lr_d"], w["beta1"], w["beta2"]) == \
         ("wgan_gp", 10.0, 5, 1e-4, 0.0, 0.9)

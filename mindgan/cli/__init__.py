@@ -6,12 +6,25 @@ from __future__ import annotations
 import argparse
 
 from .. import config
+from ..errors import MindganError
 from ..device import DEVICES
 
 
 def add_device_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="auto", type=str, metavar="{" + ",".join(DEVICES) + "}",
                         help="where to run: Ascend, GPU, CPU, or auto (the first that initialises; default)")
+
+
+def add_truncation_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--truncation", type=float, default=None,
+                        help="redraw noise components beyond +-T, the truncation trick (default: the run's "
+                             "recipe, e.g. 2.0 for cgan; 0 = plain normal noise): more faithful, less varied")
+
+
+def check_truncation(value) -> None:
+    """--truncation within the recipe key's range (NaN fails too), before MindSpore loads."""
+    if value is not None and not 0 <= value <= 10:
+        raise MindganError(f"--truncation must be between 0 (off) and 10, got {value}; 2.0 is a usual choice")
 
 
 def add_run_args(parser: argparse.ArgumentParser) -> None:

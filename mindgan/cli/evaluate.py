@@ -27,7 +27,7 @@ from ..errors import MindganError, cli_entry
 from ..metrics import classifier
 from ..metrics.report import table
 from ..writes import check_path
-from . import add_device_arg
+from . import add_device_arg, add_truncation_arg, check_truncation
 
 
 def parse_train_args(argv):
@@ -49,6 +49,7 @@ def parse_eval_args(argv):
     src.add_argument("--samples", help="a .npy of images (N,[C,]H,W), or a folder with samples.npy or images")
     p.add_argument("--num", type=int, default=1000, help="samples to generate from --ckpt (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="noise seed for --ckpt (default 0)")
+    add_truncation_arg(p)
     p.add_argument("--live-weights", action="store_true",
                    help="a run with ema: evaluate the last step's weights instead of the average")
     p.add_argument("--data", default=None,
@@ -92,6 +93,7 @@ def run_evaluation(argv) -> int:
         raise MindganError("--num must be at least 2")
     if not 0 <= args.seed < 2**31:
         raise MindganError(f"--seed must be between 0 and {2**31 - 1}, got {args.seed}")
+    check_truncation(args.truncation)
     for flag, path, kind in (("--ckpt", args.ckpt, "file"), ("--samples", args.samples, "any"),
                              ("--real", args.real, "folder")):
         if path:
@@ -103,7 +105,7 @@ def run_evaluation(argv) -> int:
     device.setup(args.device)
     t0 = time.time()
     res, out = evaluate(args.ckpt, args.samples, args.num, args.seed, args.live_weights, args.data, args.real,
-                        args.json)
+                        args.json, args.truncation)
     res["seconds"] = round(time.time() - t0, 1)
     print(table(res))
     try:

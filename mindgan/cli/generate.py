@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import device, generation, outputs
 from ..errors import MindganError, cli_entry
-from . import add_device_arg
+from . import add_device_arg, add_truncation_arg, check_truncation
 
 
 def parse_args(argv=None):
@@ -27,6 +27,7 @@ def parse_args(argv=None):
                    help="write interpolation.png: a strip walking between two latent vectors")
     p.add_argument("--steps", type=int, default=10, help="images in the --interpolate strip (default 10)")
     p.add_argument("--seed", type=int, default=0, help="noise seed (default 0)")
+    add_truncation_arg(p)
     p.add_argument("--out", default=None, help="output folder (default: <run>/generated)")
     p.add_argument("--force", action="store_true",
                    help="replace files in --out that mindgan did not write (grid.png, samples.npy, images/NNNN.png)")
@@ -43,6 +44,7 @@ def main(argv=None):
         raise MindganError("--steps must be at least 2 (the two ends of the walk)")
     if not 0 <= args.seed < 2**31:
         raise MindganError(f"--seed must be between 0 and {2**31 - 1}, got {args.seed}")
+    check_truncation(args.truncation)
 
     from .. import loaders  # loads MindSpore: only once the arguments are checked
 
@@ -63,13 +65,16 @@ def main(argv=None):
     device.setup(args.device)
     gan, meta = loaders.open_generator(args.ckpt, args.model_file, args.model)
     check(meta)
+    if args.truncation is not None:
+        gan.truncation = args.truncation
     if not args.interpolate:
         rows, cols, labels = generation.layout(gan, meta, args.num, args.label)
         n = len(labels) if labels is not None else (args.num or rows * cols)
         generation.check_images(out / "images", n, args.force)
     generation.make_out(out)
     what = meta["model"] + (f" (epoch {meta['epoch']})" if meta.get("epoch") is not None else "") + \
-        (f", label {args.label}" if args.label is not None else "")
+        (f", label {args.label}" if args.label is not None else "") + \
+        (f", truncation {gan.truncation:g}" if gan.truncation else "")
     if args.interpolate:
         images, rows = generation.interpolate(gan, meta, args.steps, args.seed, args.label)
         outputs.save_image(outputs.grid(images, rows, args.steps, gan.value_range), out / "interpolation.png")

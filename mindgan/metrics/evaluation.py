@@ -33,14 +33,17 @@ def _folder_key(folder) -> str:
 
 
 def evaluate(ckpt=None, samples=None, num: int = 1000, seed: int = 0, live_weights: bool = False, data=None,
-             real=None, json=None) -> tuple[dict, Path]:
+             real=None, json=None, truncation=None) -> tuple[dict, Path]:
     """Judge `num` samples of checkpoint `ckpt`, or the images in `samples`; returns (results, where the
     JSON belongs: see json_target). `data`: the judging net's data (default: the checkpoint's);
-    `real`: a folder of real images to compare against instead."""
+    `real`: a folder of real images to compare against instead; `truncation`: the noise's (default: the
+    checkpoint's recipe; see models.noise)."""
     labels, what = None, {}
     if ckpt:
         gan, meta = load_generator(ckpt, ema=not live_weights)
         cfg = meta["config"]
+        if truncation is not None:
+            gan.truncation = truncation
         if gan.conditional:  # ask for every class equally often; label accuracy says how often it obeyed
             labels = (np.arange(num) % cfg.get("num_classes", 10)).astype(np.int32)
         if real:
@@ -49,7 +52,8 @@ def evaluate(ckpt=None, samples=None, num: int = 1000, seed: int = 0, live_weigh
             loc = sources.resolve(data or cfg.get("data", "auto"), get_model(meta["model"]).data)
             judge = report.judge_for(gan, loc, num)
         images = generate_unit(gan, num, seed, labels)
-        what = {"checkpoint": str(ckpt), "model": meta["model"], "epoch": meta.get("epoch"), "weights": meta["weights"]}
+        what = {"checkpoint": str(ckpt), "model": meta["model"], "epoch": meta.get("epoch"), "weights": meta["weights"],
+                "truncation": gan.truncation}
     else:
         images = read_samples(samples)
         if real:

@@ -216,6 +216,9 @@ def table(res: dict) -> str:
         lines.append(f"classifier: LeNet-5 on {res['classifier']['source']}, held-out accuracy "
                      f"{f(acc)}" + (f" ({res['classifier']['heldout_images']} images)" if acc is not None else ""))
     lines.append(f"features: {res['feature_space']}; reference: {res['reference']}")
+    if res.get("truncation"):
+        lines.append(f"noise: truncated at +-{res['truncation']:g} (the recipe's truncation trick; --truncation 0 "
+                     f"samples plain normal noise)")
     if res["fid_n"] < FEW:  # FID's covariance from a handful of images is mostly noise
         lines.append(f"warning: FID from N={res['fid_n']} images per side is dominated by chance; compare FIDs "
                      f"from at least {FEW} (--num, or more samples/real images)")

@@ -14,6 +14,8 @@ import mindspore as ms
 import numpy as np
 from mindspore import nn
 
+from . import noise
+
 BATCHNORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 
 
@@ -36,7 +38,7 @@ def recompute(gan, num_classes: int, n: int = 1024, seed: int = 0) -> int:
     G, was_training = gan.generator, gan.generator.training
     G.set_train(True)  # batch statistics: each layer sees its inputs as the averaged weights make them
     try:
-        z = ms.Tensor(gan.noise(n, seed))
+        z = ms.Tensor(noise(gan.latent_shape, n, seed))  # untruncated: the noise G was trained on
         G(z, ms.Tensor(np.arange(n, dtype=np.int32) % num_classes)) if gan.conditional else G(z)
     finally:
         G.set_train(was_training)
