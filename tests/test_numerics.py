@@ -12,8 +12,10 @@ from mindgan.models import list_models
 
 
 def schedule(tmp_path, tiny_mnist, model):
-    """A Trainer of `model`'s small nets (nothing trained yet) and its first 4 batches."""
-    return untrained(model, tiny_mnist, tmp_path / "run", n_critic=2 if model == "wgan_gp" else 1)
+    """A Trainer of `model`'s small nets (nothing trained yet) and its first 4 batches; wgan_gp with two
+    critic steps per G step and the penalty on every second step, so that both interleave with the calls."""
+    over = {"n_critic": 2, "gp_every": 2} if model == "wgan_gp" else {}
+    return untrained(model, tiny_mnist, tmp_path / "run", **over)
 
 
 def checkpoint_at(trainer, step):
@@ -47,6 +49,24 @@ def test_k_steps_in_one_graph_call_equal_k_calls_and_a_checkpoint_replays_them(t
     fourth = trainer.schedule.run(b[3:], 3)
     rewind(trainer, third)
     same(trainer.schedule.run(b[3:], 3), fourth, rtol=1e-6)
+
+
+def test_a_lazy_step_has_no_penalty_and_a_penalised_one_carries_it_gp_every_times(tmp_path, tiny_mnist):
+    """gp_every 2: step 0's critic loss equals that of a run penalised every step at twice the weight (same
+    nets, same batch, same alphas); step 1's is the Wasserstein estimate alone, as D and G stand before it."""
+    import mindspore as ms
+
+    lazy, b = untrained("wgan_gp", tiny_mnist, tmp_path / "lazy", batches=2, gp_every=2)
+    every, _ = untrained("wgan_gp", tiny_mnist, tmp_path / "every", batches=2, gp_weight=20.0)
+    first = lazy.schedule.run(b[:1], 0)[0][0]
+    assert first == pytest.approx(every.schedule.run(b[:1], 0)[0][0], rel=1e-5)
+    sched = lazy.schedule
+    real, z, y = (ms.Tensor(b[1][k]) for k in ("image", "latent_code", "label"))
+    wasserstein = float(sched.loss.d_loss(sched.d_apply, real, sched.g_apply(z, y), y, None).asnumpy())
+    u = ms.Tensor(np.full(len(b[1]["label"]), 0.5, np.float32))
+    assert float(sched.loss.d_loss(sched.d_apply, real, sched.g_apply(z, y), y, u).asnumpy()) > wasserstein + 1e-3
+    assert [sched.penalises(s) for s in range(5)] == [True, False, True, False, True]
+    assert sched.run(b[1:], 1)[0][0] == pytest.approx(wasserstein, rel=1e-4, abs=1e-5)
 
 
 def test_the_weights_average_follows_each_generator_update(tmp_path, tiny_mnist):

@@ -11,10 +11,12 @@ Each update is `mindspore.value_and_grad` of a loss w.r.t. one optimiser's param
 optimiser; `k` consecutive steps are unrolled into one `mindspore.jit` graph, which on a CPU halves the
 MLP GAN's time per step (most of it is the cost of launching a graph and waiting for its result).
 
-One graph is compiled per train-G pattern, the tuple saying which of the k unrolled steps train G: with
-n_critic 1 every call has the same pattern (one graph, plus one for an epoch's shorter last call); with
-n_critic 5 and k 8 the pattern shifts with the step, so 5 graphs, plus the epoch tails. Each compiles
-once, on first use (seconds on a CPU), and is cached for the run.
+One graph is compiled per pattern, the tuple saying for each of the k unrolled steps whether it trains G and
+whether D's loss carries its penalty (`gp_every` > 1, lazy regularisation: only every gp_every-th step; the
+others pass no interpolation numbers, so their graph has no penalty to compute): with n_critic 1 and
+gp_every 1 or a divisor of k every call has the same pattern (one graph, plus one for an epoch's shorter last
+call); with n_critic 5 and k 8 the pattern shifts with the step, so 5 graphs, plus the epoch tails. Each
+compiles once, on first use (seconds on a CPU), and is cached for the run.
 
 Adding an order is one subclass with `@register_schedule("name")` and a `step` method; a recipe's
 `schedule: name` picks it.
@@ -77,7 +79,7 @@ class Schedule:
 
     def __init__(self, cfg: dict, gan, state):
         self.check(cfg)
-        self.n_critic, self.seed = cfg["n_critic"], cfg["seed"]
+        self.n_critic, self.gp_every, self.seed = cfg["n_critic"], cfg["gp_every"], cfg["seed"]
         self.gan, self.loss = gan, create_loss(cfg)
         self.opt_g, self.opt_d, self.ema = state.opt_g, state.opt_d, state.ema
         self._graphs: dict[tuple, object] = {}
@@ -123,8 +125,9 @@ class Schedule:
         return self.loss_mean(loss_g), fake
 
     def step(self, real, z, y, u, a, train_g: bool):
-        """One step as the recipe orders it; returns (loss_d, loss_g), loss_g NaN when G rests. Pass `a`
-        (the DiffAugment numbers, or None) on to d_step and g_step."""
+        """One step as the recipe orders it; returns (loss_d, loss_g), loss_g NaN when G rests. Pass `u` (the
+        penalty's uniforms, None on a step without it) to d_step, and `a` (the DiffAugment numbers, or None)
+        on to d_step and g_step."""
         raise NotImplementedError
 
     # --- compiling and running k steps ------------------------------------------------------------------
@@ -132,8 +135,13 @@ class Schedule:
         """Whether global step `step` (0-based) ends with a generator update."""
         return (step + 1) % self.n_critic == 0
 
+    def penalises(self, step: int) -> bool:
+        """Whether global step `step` (0-based) gives D's loss its penalty (every gp_every-th step)."""
+        return step % self.gp_every == 0
+
     def graph(self, pattern: tuple):
-        """The compiled graph for len(pattern) steps; pattern[i] says whether step i trains G."""
+        """The compiled graph for len(pattern) steps; pattern[i] = (whether step i trains G, whether its D
+        loss carries the penalty)."""
         if pattern not in self._graphs:
             step, n = self.step, self.inputs_per_step
 
@@ -142,7 +150,8 @@ class Schedule:
                 for i in range(len(pattern)):  # unrolled at compile time
                     real, z, y, u = inputs[n * i:n * i + 4]
                     a = inputs[n * i + 4] if n == 5 else None
-                    out = out + (ops.stack(step(real, z, y, u, a, pattern[i])),)
+                    train_g, penalty = pattern[i]
+                    out = out + (ops.stack(step(real, z, y, u if penalty else None, a, train_g)),)
                 return ops.stack(out)
 
             self._graphs[pattern] = ms.jit(steps)
@@ -155,7 +164,7 @@ class Schedule:
     def run(self, batches: list[dict], first_step: int) -> list[tuple[float, float, bool]]:
         """Train on consecutive batches (numpy dicts: image, latent_code, label) starting at global step
         `first_step`; returns (loss_d, loss_g, whether G trained) per step."""
-        pattern = tuple(self.trains_g(first_step + i) for i in range(len(batches)))
+        pattern = tuple((self.trains_g(first_step + i), self.penalises(first_step + i)) for i in range(len(batches)))
         # each batch's tensors are separate graph inputs: no stacking on the host, no slicing in the graph;
         # the uniforms serve losses that need randomness (WGAN-GP's interpolation), drawn from seed and step
         inputs = []
@@ -165,7 +174,7 @@ class Schedule:
             if self.augment:  # its own stream, so that turning augmentation on leaves the alphas as they were
                 rng = np.random.default_rng([self.seed, first_step + i, 1])
                 inputs.append(ms.Tensor(augment.draw(self.augment, len(b["label"]), self.image_size, rng)))
-        return [(float(d), float(g), t) for (d, g), t in zip(self.graph(pattern)(*inputs).asnumpy(), pattern)]
+        return [(float(d), float(g), t) for (d, g), (t, _) in zip(self.graph(pattern)(*inputs).asnumpy(), pattern)]
 
 
 @register_schedule("d_then_g")
