@@ -217,8 +217,8 @@ def table(res: dict) -> str:
                      f"{f(acc)}" + (f" ({res['classifier']['heldout_images']} images)" if acc is not None else ""))
     lines.append(f"features: {res['feature_space']}; reference: {res['reference']}")
     if res.get("truncation"):
-        lines.append(f"noise: truncated at +-{res['truncation']:g} (the recipe's truncation trick; --truncation 0 "
-                     f"samples plain normal noise)")
+        lines.append(f"noise: truncated at +-{res['truncation']:g} (the truncation trick; --truncation 0 samples "
+                     f"plain normal noise)")
     if res["fid_n"] < FEW:  # FID's covariance from a handful of images is mostly noise
         lines.append(f"warning: FID from N={res['fid_n']} images per side is dominated by chance; compare FIDs "
                      f"from at least {FEW} (--num, or more samples/real images)")
