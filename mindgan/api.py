@@ -67,7 +67,10 @@ def resume_config(out: Path, overrides: dict) -> dict:
                            f"restore it; each checkpoint's .json in {Path(out) / 'checkpoints'} records the "
                            f"run's recipe under 'config'")
     cfg = {**config.defaults(), **recorded}
-    changes = {k: v for k, v in config.validate(overrides, "command line").items() if cfg.get(k) != v}
+    given = config.validate(overrides, "command line")
+    if "model_args" in given:  # --set model_args.ndf=16 sets one argument, merged as a fresh run merges it
+        given["model_args"] = {**cfg["model_args"], **given["model_args"]}
+    changes = {k: v for k, v in given.items() if cfg.get(k) != v}
     fixed = sorted(k for k in changes if k not in config.RESUMABLE)
     if fixed:
         raise MindganError(f"--resume cannot change {', '.join(f'{k} ({cfg.get(k)!r} -> {changes[k]!r})' for k in fixed)}: "

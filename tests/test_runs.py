@@ -7,10 +7,11 @@ import shutil
 import time
 
 import pytest
+import yaml
 
 import mindgan
 from helpers import run_cli
-from mindgan import runfolder
+from mindgan import config, runfolder
 from mindgan.errors import MindganError
 from mindgan.hooks import Hook
 
@@ -114,6 +115,19 @@ def test_a_refused_resume_leaves_the_recorded_recipe(run):
     assert (run / "config.yaml").read_bytes() == recipe
     mindgan.train("gan", run, resume=True, epochs=3, progress=False)  # a plain resume still works
     assert rows(run) == 12 and "epochs: 3" in (run / "config.yaml").read_text()
+
+
+def test_resume_takes_the_same_model_argument_flags_as_the_run_it_continues(tmp_path):
+    """`--set model_args.ndf=16` again with --resume (the same command, as an interrupted run says to use)
+    merges into the recorded arguments as it did at the start; another value is refused."""
+    from mindgan.api import resume_config
+
+    recorded = config.load("wgan_gp", overrides={"model_args": {"ndf": 16}})
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(recorded))
+    cfg = resume_config(tmp_path, {"model_args": {"ndf": 16}, "epochs": 30})
+    assert cfg["model_args"] == {"ngf": 32, "ndf": 16} and cfg["epochs"] == 30
+    with pytest.raises(MindganError, match=r"cannot change model_args \(.*'ndf': 16.* -> .*'ndf': 8"):
+        resume_config(tmp_path, {"model_args": {"ndf": 8}})
 
 
 @pytest.mark.trains
