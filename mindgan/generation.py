@@ -187,8 +187,7 @@ def layout(gan, meta: dict, num, label) -> tuple[int, int, np.ndarray | None]:
 def interpolate(gan, meta: dict, steps: int, seed: int, label) -> tuple[np.ndarray, int]:
     """One walk between two seeded latent vectors; for a conditional model without --label, the same
     walk once per class (a row each). Returns images and the number of rows."""
-    rng = np.random.default_rng(seed)
-    walk = slerp(*rng.standard_normal((2, *gan.latent_shape)).astype(np.float32), steps)
+    walk = slerp(*gan.noise(2, seed), steps)  # its ends drawn as the model samples (the recipe's truncation)
     if not gan.conditional:
         return gan.sample(walk), 1
     classes = [label] if label is not None else list(range(meta["config"]["num_classes"]))

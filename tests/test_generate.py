@@ -80,6 +80,9 @@ def test_interpolate_conditional_walks_once_per_digit(ckpts):
     assert rows == 10 and images.shape == (50, 1, 28, 28)
     images, rows = interpolate(gan, meta, 5, 0, 4)
     assert rows == 1 and images.shape == (5, 1, 28, 28)
+    ends = gan.noise(2, 0)  # the walk's ends are drawn as the model samples: truncated at the recipe's 2.0
+    assert np.abs(ends).max() <= 2.0
+    assert np.allclose(images[[0, -1]], gan.sample(ends, np.array([4, 4], np.int32)), atol=1e-4)
     z0, z1 = np.random.default_rng(1).standard_normal((2, 100))
     walk = slerp(z0, z1, 9)
     assert np.allclose(walk[0], z0, atol=1e-5) and np.allclose(walk[-1], z1, atol=1e-5)
