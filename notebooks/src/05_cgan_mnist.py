@@ -19,9 +19,9 @@
 # %% [markdown]
 # # Conditional GAN: asking for a chosen digit
 #
-# **Run time: about 14 minutes on 2 CPU cores** (measured with three other jobs sharing them; the package's run,
-# 70 epochs, used 12.8 CPU minutes there, 10.3 on quieter cores; then the plain-MindSpore loop for one epoch and
-# two evaluations).
+# **Run time: about 11 minutes on 2 CPU cores** (measured with another job sharing them; the package's run, 70
+# epochs, used 11.0 CPU minutes there, 10.3 on quieter cores; besides it, the plain-MindSpore loop for one epoch
+# and two evaluations).
 #
 # This notebook follows the PyTorch post on the **conditional GAN** (CGAN) on MNIST, rebuilt in MindSpore. The
 # idea, the losses and how to read the curves are in [notebook 01](01_gan_mnist.ipynb), whose MLP this GAN
