@@ -58,8 +58,8 @@ SCHEMA: dict[str, Key] = {
     "n_critic": Key(int, 1, "discriminator steps per generator step", 1, 100),
     "gp_weight": Key(float, 10.0, "gradient-penalty weight (wgan_gp)", 0.0, 1e6),
     "gp_every": Key(int, 1, "gradient penalty on every N-th critic step only, N times as strong (lazy "
-                    "regularisation; wgan_gp; 1 = every step); loss_d then includes it only on those steps",
-                    1, 64),
+                    "regularisation; wgan_gp; 1 = every step; a loss without a penalty ignores it); loss_d then "
+                    "includes it only on those steps", 1, 64),
     "diffaugment": Key(str, "", "DiffAugment (Zhao et al. 2020): augment every image D sees, real and fake, in the "
                        "graph; comma-separated parts of color, translation, cutout ('' = off). Helps small data sets"),
     "ema": Key(float, 0.0, "decay of an exponential moving average of G's weights (0 = off; e.g. 0.999); "

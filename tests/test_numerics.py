@@ -57,7 +57,7 @@ def test_a_lazy_step_has_no_penalty_and_a_penalised_one_carries_it_gp_every_time
     import mindspore as ms
 
     lazy, b = untrained("wgan_gp", tiny_mnist, tmp_path / "lazy", batches=2, gp_every=2)
-    every, _ = untrained("wgan_gp", tiny_mnist, tmp_path / "every", batches=2, gp_weight=20.0)
+    every, _ = untrained("wgan_gp", tiny_mnist, tmp_path / "every", batches=2, gp_weight=20.0, gp_every=1)
     first = lazy.schedule.run(b[:1], 0)[0][0]
     assert first == pytest.approx(every.schedule.run(b[:1], 0)[0][0], rel=1e-5)
     sched = lazy.schedule
