@@ -68,9 +68,8 @@ def resume_config(out: Path, overrides: dict) -> dict:
                            f"run's recipe under 'config'")
     cfg = {**config.defaults(), **recorded}
     given = config.validate(overrides, "command line")
-    if "model_args" in given:  # --set model_args.ndf=16 sets one argument, merged as a fresh run merges it
-        given["model_args"] = {**cfg["model_args"], **given["model_args"]}
-    changes = {k: v for k, v in given.items() if cfg.get(k) != v}
+    target = config.merged(cfg, given)
+    changes = {k: target[k] for k in given if cfg.get(k) != target[k]}
     fixed = sorted(k for k in changes if k not in config.RESUMABLE)
     if fixed:
         raise MindganError(f"--resume cannot change {', '.join(f'{k} ({cfg.get(k)!r} -> {changes[k]!r})' for k in fixed)}: "

@@ -178,11 +178,15 @@ def load(model: str | None = None, path: str | Path | None = None, overrides: di
     cfg.update(read_yaml(Path(path)))
     if model:
         cfg["model"] = model
-    extra = validate(overrides or {}, "command line")
-    cfg["model_args"] = {**cfg["model_args"], **extra.pop("model_args", {})}
-    cfg.update(extra)
+    cfg = merged(cfg, validate(overrides or {}, "command line"))
     check(cfg)
     return cfg
+
+
+def merged(cfg: dict, overrides: dict) -> dict:
+    """cfg with validated overrides applied: model_args key by key (`--set model_args.ndf=16` sets one
+    argument and keeps the others), every other key replaced. A fresh run and a resume apply them alike."""
+    return {**cfg, **overrides, "model_args": {**cfg["model_args"], **overrides.get("model_args", {})}}
 
 
 def check(cfg: dict) -> None:

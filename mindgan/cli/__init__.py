@@ -23,8 +23,10 @@ def add_truncation_arg(parser: argparse.ArgumentParser) -> None:
 
 def check_truncation(value) -> None:
     """--truncation within the recipe key's range (NaN fails too), before MindSpore loads."""
-    if value is not None and not 0 <= value <= 10:
-        raise MindganError(f"--truncation must be between 0 (off) and 10, got {value}; 2.0 is a usual choice")
+    key = config.SCHEMA["truncation"]
+    if value is not None and not key.min <= value <= key.max:
+        raise MindganError(f"--truncation must be between {key.min:g} (off) and {key.max:g}, got {value}; 2.0 is a "
+                           f"usual choice")
 
 
 def add_run_args(parser: argparse.ArgumentParser) -> None:
