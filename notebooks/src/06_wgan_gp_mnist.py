@@ -281,8 +281,9 @@ for e in dict.fromkeys(sorted(mean)[:: max(1, len(mean) // 8)] + [max(mean)]):
 
 # %% [markdown]
 # What this run shows (22 epochs, 3,080 steps, each a critic and a generator update; the logged critic loss
-# carries the penalty on every 4th step only, so it is mostly the Wasserstein estimate). The critic's loss sits
-# near -4 for the first three epochs, while the critic learns faster than G, then shrinks to about -0.2 by
+# carries the penalty on every 4th step only, so it is mostly the Wasserstein estimate; the faint spikes of the
+# raw line, up to about +5, are those steps). The critic's loss falls to about -9 around steps 150-300, while
+# the critic learns faster than G (epoch means -4.2 and -4.0 for epochs 1 and 3), then rises to about -0.2 by
 # epoch 5 and stays between -0.65 and -0.35 to the end (-0.37 in the last epoch). G's loss drifts from -6 to
 # about -18 and stays there; as said above, its level means little on its own. The grids: epoch 1 is noise;
 # the middle epochs draw white strokes in every tile, many digit-like but broken; by epoch 22 about half the
