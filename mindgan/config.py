@@ -45,6 +45,9 @@ SCHEMA: dict[str, Key] = {
     "epochs": Key(int, 200, "passes over the training data", 1, 1000000),
     "lr_g": Key(float, 2e-4, "generator Adam learning rate", 0.0, 10.0),
     "lr_d": Key(float, 2e-4, "discriminator Adam learning rate", 0.0, 10.0),
+    "lr_decay": Key(float, 0.0, "both learning rates fall linearly to 0 over this last fraction of the run (0 = off; "
+                    "1 = from the first step; 0.5 = over the second half); a --resume with other --epochs "
+                    "stretches the decay to the new length", 0.0, 1.0),
     "beta1": Key(float, 0.5, "Adam beta1", 0.0, 0.999999),
     "beta2": Key(float, 0.999, "Adam beta2", 0.0, 0.999999),
     "loss": Key(str, "bce", "adversarial loss, a registered one that fits the model's discriminator (bce for a "
@@ -193,6 +196,9 @@ def check(cfg: dict) -> None:
     """What no single key can say: the model's contract, the schedule's limits, sizes that must fit together."""
     if cfg["lr_g"] <= 0 or cfg["lr_d"] <= 0:
         raise MindganError(f"learning rates must be above 0 (lr_g {cfg['lr_g']}, lr_d {cfg['lr_d']})")
+    if cfg["lr_decay"] and cfg["beta1"] == 0.0:
+        raise MindganError("lr_decay needs beta1 above 0: Adam with beta1 0 is mint.optim.Adam here, which takes no "
+                           "learning-rate schedule; use beta1 0.5, or lr_decay 0")
     check_config(cfg)
     augment.parse_policy(cfg["diffaugment"])
     SCHEDULES.get(cfg["schedule"]).check(cfg)

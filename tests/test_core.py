@@ -109,6 +109,13 @@ def test_check_refuses_zero_learning_rates():
     config.check(config.load(model="gan"))
 
 
+def test_check_refuses_a_decaying_rate_for_adam_without_momentum():
+    with pytest.raises(MindganError, match=r"^lr_decay needs beta1 above 0: .* use beta1 0.5, or lr_decay 0$"):
+        config.load(model="wgan_gp", overrides={"lr_decay": 0.5, "beta1": 0.0})
+    config.load(model="wgan_gp", overrides={"lr_decay": 0.5})
+    config.load(model="wgan_gp", overrides={"lr_decay": 0.0, "beta1": 0.0})
+
+
 def overrides(*argv) -> dict:
     parser = argparse.ArgumentParser()
     config.add_override_args(parser)

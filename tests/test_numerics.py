@@ -69,13 +69,43 @@ def test_a_lazy_step_has_no_penalty_and_a_penalised_one_carries_it_gp_every_time
     assert sched.run(b[1:], 1)[0][0] == pytest.approx(wasserstein, rel=1e-4, abs=1e-5)
 
 
-def test_the_weights_average_follows_each_generator_update(tmp_path, tiny_mnist):
-    """With `ema` d, one compiled step leaves average = d * initial + (1 - d) * updated, for every weight of G."""
-    trainer, (batch,) = untrained("gan", tiny_mnist, tmp_path / "run", batches=1, ema=0.75)
+@pytest.mark.parametrize("beta1", [0.5, 0.0])  # nn.Adam counts its updates in global_step, mint's Adam in state_step
+def test_the_weights_average_follows_each_generator_update_with_its_ramp(tmp_path, tiny_mnist, beta1):
+    """With `ema` 0.2, each compiled step leaves average = d * average + (1 - d) * updated, for every weight of
+    G, with d = min(0.2, (1 + t) / (10 + t)) at G's t-th update: 2/11 after the first (the ramp), 0.2 after
+    the second (the decay)."""
+    trainer, batches = untrained("gan", tiny_mnist, tmp_path / "run", batches=2, ema=0.2, beta1=beta1)
     ema = trainer.state.ema
-    initial = [w.asnumpy().copy() for w in ema.sources]
-    trainer.schedule.run([batch], 0)
-    updated = [w.asnumpy() for w in ema.sources]
-    assert any(not np.allclose(a, b) for a, b in zip(initial, updated))  # G really moved
-    for avg, w0, w1 in zip(ema.weights, initial, updated):
-        np.testing.assert_allclose(avg.asnumpy(), 0.75 * w0 + 0.25 * w1, rtol=1e-5, atol=1e-7)
+    avg = [w.asnumpy().copy() for w in ema.sources]
+    for step, d in ((0, 2 / 11), (1, 0.2)):
+        before = [w.asnumpy().copy() for w in ema.sources]
+        trainer.schedule.run(batches[step:step + 1], step)
+        updated = [w.asnumpy() for w in ema.sources]
+        assert any(not np.allclose(a, b) for a, b in zip(before, updated))  # G really moved
+        avg = [d * a + (1 - d) * w for a, w in zip(avg, updated)]
+        for kept, expected in zip(ema.weights, avg):
+            np.testing.assert_allclose(kept.asnumpy(), expected, rtol=1e-5, atol=1e-7)
+
+
+def test_a_decaying_rate_holds_then_falls_linearly_to_zero_where_the_weights_stop(tmp_path, tiny_mnist):
+    """lr_decay 0.5 over a 4-step run: the full rate for steps 0-2, half of it at step 3, 0 from step 4 on,
+    for both optimisers; so step 3 still moves both nets and a 5th step moves neither."""
+    import mindspore as ms
+
+    trainer, b = untrained("gan", tiny_mnist, tmp_path / "run", batches=4, lr_decay=0.5, lr_g=1e-3, lr_d=3e-3)
+    state = trainer.state
+    state.set_horizon(4)
+    for opt, lr in ((state.opt_g, 1e-3), (state.opt_d, 3e-3)):
+        rates = [float(opt.learning_rate(ms.Tensor(k, ms.int32)).asnumpy()) for k in range(6)]
+        assert rates == pytest.approx([lr, lr, lr, lr / 2, 0, 0], abs=1e-9)
+
+    def weights():
+        return [p.asnumpy().copy() for p in state.generator.trainable_params() + state.discriminator.trainable_params()]
+
+    trainer.schedule.run(b[:3], 0)
+    before = weights()
+    trainer.schedule.run(b[3:], 3)
+    after = weights()
+    assert all(not np.array_equal(x, y) for x, y in zip(before, after) if x.ndim > 1)  # half the rate still moves
+    trainer.schedule.run(b[:1], 4)
+    assert all(np.array_equal(x, y) for x, y in zip(after, weights()))  # the rate is 0 at the end of the run

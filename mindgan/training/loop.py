@@ -112,6 +112,8 @@ class Trainer:
                 steps = dataset.get_dataset_size()
                 if steps == 0:
                     raise MindganError("the dataset yields no whole batch: lower --batch-size")
+                if epoch == first:  # before the first graph compiles: a decaying rate reads the run's length
+                    state.set_horizon(steps * cfg["epochs"])
                 t0 = time.time()
                 rows = self._epoch(dataset, epoch, steps, hooks)
                 if self._signal is not None and state.batch_in_epoch < steps:
