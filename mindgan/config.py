@@ -65,8 +65,9 @@ SCHEMA: dict[str, Key] = {
                     "includes it only on those steps", 1, 64),
     "diffaugment": Key(str, "", "DiffAugment (Zhao et al. 2020): augment every image D sees, real and fake, in the "
                        "graph; comma-separated parts of color, translation, cutout ('' = off). Helps small data sets"),
-    "ema": Key(float, 0.0, "decay of an exponential moving average of G's weights (0 = off; e.g. 0.999); "
-               "generate and evaluate use the average when present", 0.0, 0.999999),
+    "ema": Key(float, 0.0, "decay of an exponential moving average of G's weights (0 = off; e.g. 0.999), ramped "
+               "up over G's first updates as min(decay, (1 + t) / (10 + t)); generate and evaluate use the "
+               "average when present", 0.0, 0.999999),
     "truncation": Key(float, 0.0, "sampling only (grids, generate, evaluate): redraw noise components beyond "
                       "+-truncation, the truncation trick (0 = off; e.g. 2.0): more faithful, less varied samples",
                       0.0, 10.0),

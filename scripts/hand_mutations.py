@@ -6,13 +6,14 @@ apply each, run the fast tier, and report whether a test failed (killed) or not 
 
 mutmut cannot judge these modules (a mutant of a jit-compiled graph needs a compile and a training run to
 show), so each break here is one deliberate, plausible mistake: a flipped sign, a skipped step, a wrong
-scaling. Each is applied to the file in this checkout and always put back (even on Ctrl-C); the tests run
+scaling. Each is applied to the file in this checkout and always put back (even on Ctrl-C, a kill's TERM or a closed terminal); the tests run
 in a child process that imports this checkout's mindgan. docs/testing.md lists the results.
 """
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -169,6 +170,8 @@ def main() -> int:
     p.add_argument("--proofs", action="store_true", help="apply each proof break and run only its test: it must fail")
     p.add_argument("pytest_args", nargs="*", help="extra pytest arguments (e.g. test files to run instead of all)")
     args = p.parse_args()
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # a kill or a closed terminal: the finally blocks put the file back
+        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
     if args.proofs:
         return proofs(args.only, args.timeout)
     chosen = [b for b in BREAKS if b.name.startswith(args.only)]

@@ -58,7 +58,7 @@ def main(argv=None) -> int:
         want = json.loads(RECORD.read_text())
         bad = [m for m in got if got[m] != want.get(m)]
         for m in bad:
-            print(f"{m}: recorded {want[m]}\n{' ' * len(m)}  now      {got.get(m)}")
+            print(f"{m}: recorded {want.get(m)}\n{' ' * len(m)}  now      {got.get(m)}")
         print("first losses " + ("differ: " + ", ".join(bad) if bad else "unchanged"))
         return 1 if bad else 0
     if args.model:

@@ -62,7 +62,7 @@ class EMA(nn.Cell):
 
     d ramps up to `decay` as min(decay, (1 + t) / (10 + t)) over G's first updates t (read from G's
     optimiser, so no counter of its own): with a plain `decay` the untrained initial weights keep a share
-    of decay**t in the average (12% after 2,100 updates at 0.999), which greys every sample; with the ramp
+    of decay**t in the average (12% after 2,100 updates at 0.999), pulling every sample toward theirs; with the ramp
     their share is under 1e-9 after 50 updates (the ramp of TensorFlow's ExponentialMovingAverage)."""
 
     def __init__(self, net: nn.Cell, decay: float, updates: Parameter):
