@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 import mindgan  # noqa: F401  (environment settings before MindSpore loads)
-from mindgan import loaders, outputs
+from mindgan import checkpoint, loaders, outputs
 from mindgan.data import sources
 from mindgan.metrics import report
 from mindgan.models import to_unit
@@ -22,7 +22,7 @@ def main(ckpt: str, png: str) -> None:
     z = np.random.default_rng(0).standard_normal((500, 100)).astype(np.float32)
     judge = report.DigitJudge(sources.resolve("auto", "mnist"), max_half=500, quiet=True)
     panels = []
-    decay = loaders.load_generator(ckpt)[1]["config"]["ema"]
+    decay = checkpoint.read_meta(ckpt)["config"]["ema"]  # the run's recipe, without building a network
     for label, ema in (("last weights (the tutorial)", False), (f"average of weights (ema {decay:g})", True)):
         gan, _ = loaders.load_generator(ckpt, ema=ema)
         samples = gan.sample(z)

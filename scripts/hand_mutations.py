@@ -6,8 +6,9 @@ apply each, run the fast tier, and report whether a test failed (killed) or not 
 
 mutmut cannot judge these modules (a mutant of a jit-compiled graph needs a compile and a training run to
 show), so each break here is one deliberate, plausible mistake: a flipped sign, a skipped step, a wrong
-scaling. Each is applied to the file in this checkout and always put back (even on Ctrl-C, a kill's TERM or a closed terminal); the tests run
-in a child process that imports this checkout's mindgan. docs/testing.md lists the results.
+scaling. Each is applied to the file in this checkout and always put back (even on Ctrl-C, a kill's TERM or
+a closed terminal); the tests run in a child process that imports this checkout's mindgan. docs/testing.md
+lists the results.
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The first losses of every model, recorded before a refactor (scripts/record_losses.py), stay equal to the
-last float32 bits."""
+"""The first losses of every model, recorded before a refactor (scripts/record_losses.py), stay equal within a
+few float32 ulps."""
 from __future__ import annotations
 
 import importlib.util
