@@ -110,6 +110,68 @@ def test_wgan_gp_critic_is_size_generic():
     assert x.shape == (2, 3, 64, 64) and d.shape == (2, 1)
 
 
+@pytest.mark.parametrize("bias", [False, True])
+def test_whole_map_conv_is_the_convolution_it_replaces(bias):
+    """blocks.WholeMapConv (the wgan_gp critic's last layer, a matrix product) against the nn.Conv2d it stands
+    for, built under the same seed: the same parameters (names, shapes, initial values), and the same
+    outputs and gradients (to the input, which the penalty and G's step use, and to the weights) up to the
+    order of the sums."""
+    from mindspore import nn
+    from mindgan.models.blocks import WholeMapConv
+    from mindspore.common.initializer import Normal
+
+    ms.set_seed(3)
+    conv = nn.Conv2d(6, 2, 5, 1, "valid", weight_init=Normal(0.02), has_bias=bias)
+    ms.set_seed(3)
+    mat = WholeMapConv(6, 2, 5, weight_init=Normal(0.02), has_bias=bias)
+    params = lambda cell: {p.name: p.asnumpy() for p in cell.trainable_params()}
+    pc, pm = params(conv), params(mat)
+    assert pc.keys() == pm.keys() == ({"weight", "bias"} if bias else {"weight"})
+    assert all(np.array_equal(pc[k], pm[k]) for k in pc) and pc["weight"].std() > 0
+    if bias:
+        mat.bias.set_data(ms.Tensor(np.array([0.3, -0.2], np.float32)))  # a bias that matters in the outputs
+        conv.bias.set_data(mat.bias.value())
+    x = ms.Tensor(np.random.default_rng(0).standard_normal((3, 6, 5, 5)).astype(np.float32))
+    outs = [cell(x).asnumpy() for cell in (conv, mat)]
+    assert outs[0].shape == outs[1].shape == (3, 2, 1, 1) and np.abs(outs[0]).max() > 0.05
+    np.testing.assert_allclose(outs[1], outs[0], rtol=1e-5, atol=1e-6)
+    dx_c, dw_c = ms.grad(lambda t: (conv(t) ** 2).sum(), 0, conv.trainable_params())(x)
+    dx_m, dw_m = ms.grad(lambda t: (mat(t) ** 2).sum(), 0, mat.trainable_params())(x)
+    for a, b in zip([dx_c, *dw_c], [dx_m, *dw_m]):
+        np.testing.assert_allclose(b.asnumpy(), a.asnumpy(), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.subprocess
+def test_wgan_gp_step_runs_no_onednn_reference_kernel(tmp_path):
+    """One critic step with its penalty and one G step of the wgan_gp recipe's nets: every convolution pass
+    in a jit kernel. Its last layer as an nn.Conv2d (64 to 1 channel over the 7x7 map) ran in `ref:any`,
+    61% of the step. oneDNN names each kernel it runs (ONEDNN_VERBOSE): no clock."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import numpy as np, mindgan\n"
+             "from mindgan import config\n"
+             "from mindgan.training.loop import Trainer\n"
+             "cfg = config.load(model='wgan_gp', overrides={'gp_every': 1, 'batch_size': 4})\n"
+             "t = Trainer(cfg, 'run', progress=False, hooks=[])\n"
+             "rng = np.random.default_rng(0)\n"
+             "b = {'image': rng.uniform(-1, 1, (4, 1, 28, 28)).astype(np.float32),\n"
+             "     'latent_code': rng.standard_normal((4, 100)).astype(np.float32),\n"
+             "     'label': np.zeros(4, np.int32)}\n"
+             "print(t.schedule.run([b], 0))\n")
+    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=tmp_path,
+                       env=dict(env, ONEDNN_VERBOSE="1"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    # each line: ...,exec,cpu,convolution,<kernel>,<pass>,...
+    convs = [ln.split(",exec,cpu,convolution,")[1].split(",")[:2] for ln in (r.stdout + r.stderr).splitlines()
+             if ",exec,cpu,convolution," in ln]
+    passes = {p for _, p in convs}  # forward_training, backward_data, backward_weights: the whole step ran
+    assert {"forward_training", "backward_data", "backward_weights"} <= passes, passes
+    assert not [k for k, _ in convs if "ref" in k], convs
+
+
 # --- one training epoch per model on tiny data, through the one trainer -------------------------
 @pytest.mark.trains
 @pytest.mark.parametrize("name", list_models())

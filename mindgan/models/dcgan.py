@@ -14,7 +14,7 @@ from mindspore.common.initializer import Normal
 
 from ..errors import MindganError
 from . import Arg, GAN, register_model
-from .blocks import LeakyReLU
+from .blocks import LeakyReLU, WholeMapConv
 
 
 def plan(image_size: int) -> tuple[int, int]:
@@ -61,9 +61,11 @@ class Discriminator(nn.Cell):
 
     norm=False, sigmoid=False give the WGAN-GP critic: its penalty is per sample, and BatchNorm would mix
     the samples of a batch (Gulrajani et al. 2017, section 4); its convolutions then carry biases.
+    matmul_last=True computes the last convolution as the matrix product it is (blocks.WholeMapConv: the
+    same parameters, several times faster on a CPU, sums in another order).
     """
 
-    def __init__(self, ndf=64, nc=3, image_size=64, norm=True, sigmoid=True):
+    def __init__(self, ndf=64, nc=3, image_size=64, norm=True, sigmoid=True, matmul_last=False):
         super().__init__()
         base, n = plan(image_size)
         width = [ndf * 2 ** i for i in range(n)]  # 64x64: ndf, *2, *4, *8
@@ -74,7 +76,8 @@ class Discriminator(nn.Cell):
             if norm:
                 layers.append(nn.BatchNorm2d(c_out, gamma_init=_gamma()))
             layers.append(LeakyReLU(0.2))
-        layers.append(nn.Conv2d(width[-1], 1, base, 1, "valid", weight_init=_weight(), has_bias=bias))
+        last = WholeMapConv if matmul_last else lambda c, o, k, **kw: nn.Conv2d(c, o, k, 1, "valid", **kw)
+        layers.append(last(width[-1], 1, base, weight_init=_weight(), has_bias=bias))
         self.discriminator = nn.SequentialCell(layers)
         self.adv_layer = nn.Sigmoid() if sigmoid else nn.Identity()
 

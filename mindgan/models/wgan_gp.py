@@ -12,5 +12,5 @@ from .dcgan import WIDTHS, Discriminator, Generator
 def build_wgan_gp(cfg: dict, args: dict) -> GAN:
     c, s, nz = cfg["channels"], cfg["image_size"], cfg["latent_size"]
     G = Generator(nz, args["ngf"], c, s)
-    D = Discriminator(args["ndf"], c, s, norm=False, sigmoid=False)
+    D = Discriminator(args["ndf"], c, s, norm=False, sigmoid=False, matmul_last=True)
     return GAN(G, D, latent_shape=(nz,), image_shape=(c, s, s))
