@@ -87,6 +87,12 @@ BREAKS = [
     # models/
     Break("models-truncation-ignored", "mindgan/models/__init__.py", "skip", "    if truncation > 0:\n",
           "    if False:\n", "the truncation trick never applied: samples from plain normal noise"),
+    Break("models-whole-map-bias-dropped", "mindgan/models/blocks.py", "skip", "            out = out + self.bias\n",
+          "            out = out\n", "WholeMapConv (wgan_gp's critic's last layer) without its bias"),
+    Break("models-whole-map-bias-init", "mindgan/models/blocks.py", "scale", "bound = 1 / math.sqrt(c_in * k * k)",
+          "bound = 1 / math.sqrt(c_in)", "WholeMapConv's bias drawn from another range than nn.Conv2d's"),
+    Break("models-wgan-critic-conv-last", "mindgan/models/wgan_gp.py", "skip", "sigmoid=False, matmul_last=True)",
+          "sigmoid=False)", "wgan_gp's critic back to the convolution oneDNN runs in its reference kernel"),
     Break("models-leaky-sign", "mindgan/models/blocks.py", "sign", "return self.relu(x) - self.alpha * self.relu(-x)",
           "return self.relu(x) + self.alpha * self.relu(-x)", "LeakyReLU's negative slope flipped"),
     Break("models-mlp-skip-norm", "mindgan/models/blocks.py", "skip", "if norm_from is not None and i >= norm_from:",
