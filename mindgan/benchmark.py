@@ -14,7 +14,9 @@ from .training import Trainer
 
 def time_steps(trainer, batches: list[dict], steps: int, warmup: int = 2) -> dict:
     """Compile time (first call) and median/min ms per step, calling the trainer as training does:
-    `steps_per_call` batches per compiled graph call."""
+    `steps_per_call` batches per compiled graph call, with the nets in training mode as `fit` runs them."""
+    trainer.train_mode()
+
     def call():
         trainer.schedule.run(batches, trainer.state.step)
 
@@ -48,6 +50,7 @@ def trainer_on_random_batches(model: str, batch: int, dev: str = "CPU", **overri
     choose_isa(cfg)  # as the train command does: a benchmark is a one-job process too
     device.setup(dev, cfg["threads"])
     trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False, hooks=[])
+    trainer.train_mode()  # profile_step.py calls the steps itself
     return trainer, random_batches(trainer.gan, batch, cfg["steps_per_call"])
 
 

@@ -45,3 +45,4 @@ def test_profile_step_accounts_for_the_step(tmp_path):
     assert 0 < sum(float(cells[k].split()[0]) for k in cells if not k.startswith("**")) <= wall * 1.01
     onednn = text.split("oneDNN primitives under MindSpore", 1)[1]
     assert "| matmul |" in onednn and "gemm" in onednn  # oneDNN's own names for what ran
+

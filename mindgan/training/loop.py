@@ -55,6 +55,12 @@ class Trainer:
         finally:
             ema.swap()
 
+    def train_mode(self) -> None:
+        """Both nets in training mode (BatchNorm on batch statistics, Dropout on), as the steps must run: a
+        MindSpore Cell starts in inference mode, so a step called without this trains another graph."""
+        self.gan.generator.set_train(True)
+        self.gan.discriminator.set_train(True)
+
     # --- checkpoints -----------------------------------------------------------------------------
     def save_checkpoint(self) -> Path:
         """Write a checkpoint (rank 0) and return its path (every rank: the file rank 0 writes)."""
@@ -101,8 +107,7 @@ class Trainer:
         # The stop signals are those this OS has: Ctrl-C, SIGTERM, SIGHUP (not on Windows), Ctrl-Break (Windows).
         old = {} if parallel.group_size() > 1 else {s: signal.signal(s, self._on_signal)
                                                     for s in portable.stop_signals()}
-        self.gan.generator.set_train(True)
-        self.gan.discriminator.set_train(True)
+        self.train_mode()
         t_run, cpu_run, step0 = time.time(), time.process_time(), state.step
         try:
             for epoch in range(first, cfg["epochs"] + 1):

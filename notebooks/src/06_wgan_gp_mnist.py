@@ -125,8 +125,8 @@ course.look(pipeline, cfg, loc)
 # Its last layer, DCGAN's 7x7 convolution from the 7x7 map to one channel, is written as the matrix product it
 # is. The numbers are the same (up to the order of the sums), the time is not: on a CPU, oneDNN (the library
 # MindSpore's CPU convolutions call) runs a convolution to a single output channel in its slow reference
-# kernel, and in this step that one layer took 61% of the time. As `WholeMapConv` the step takes 83 ms instead
-# of 204 (the package's `python -m mindgan.bench --model wgan_gp` on 2 cores), so the documented run trains
+# kernel, and in this step that one layer took 61% of the time. As `WholeMapConv` the step takes about 65 ms
+# instead of 138 (the package's `python -m mindgan.bench --model wgan_gp` on 2 cores), so the documented run trains
 # 35 epochs in the minutes that used to buy 22. `ONEDNN_VERBOSE=1` in the environment prints the kernel oneDNN
 # picks for every convolution; `ref` in its name is the slow one.
 
