@@ -93,6 +93,8 @@ BREAKS = [
           "bound = 1 / math.sqrt(c_in)", "WholeMapConv's bias drawn from another range than nn.Conv2d's"),
     Break("models-wgan-critic-conv-last", "mindgan/models/wgan_gp.py", "skip", "sigmoid=False, matmul_last=True)",
           "sigmoid=False)", "wgan_gp's critic back to the convolution oneDNN runs in its reference kernel"),
+    Break("bench-inference-mode", "mindgan/benchmark.py", "skip", "    trainer.train_mode()\n\n    def call():",
+          "\n    def call():", "the bench times the step with the nets in inference mode"),
     Break("models-leaky-sign", "mindgan/models/blocks.py", "sign", "return self.relu(x) - self.alpha * self.relu(-x)",
           "return self.relu(x) + self.alpha * self.relu(-x)", "LeakyReLU's negative slope flipped"),
     Break("models-mlp-skip-norm", "mindgan/models/blocks.py", "skip", "if norm_from is not None and i >= norm_from:",
