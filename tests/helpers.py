@@ -173,3 +173,17 @@ def assert_one_line_error(proc, *needles, code: int = 2) -> str:
     for n in needles:
         assert n in err, err
     return err
+
+
+def onednn_convolutions(probe: str, cwd: Path) -> list[tuple[str, str]]:
+    """(kernel, pass) of every convolution oneDNN ran for the Python code `probe`, in a process started with
+    ONEDNN_VERBOSE=1 and without the caller's ONEDNN_MAX_CPU_ISA (so mindgan's own choice holds)."""
+    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=cwd,
+                       env=dict(env, ONEDNN_VERBOSE="1"))
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [ln for ln in (r.stdout + r.stderr).splitlines() if ",exec,cpu,convolution," in ln]
+    assert lines, "oneDNN reported no convolution: " + (r.stdout + r.stderr)[-2000:]
+    # each line: ...,exec,cpu,convolution,<kernel>,<pass>,...
+    return [tuple(ln.split(",exec,cpu,convolution,")[1].split(",")[:2]) for ln in lines]
+

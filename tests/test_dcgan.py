@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import fit, pattern, quick_cfg, run_cli, write_mixed
+from helpers import fit, onednn_convolutions, pattern, quick_cfg, run_cli, write_mixed
 from mindgan.errors import MindganError
 
 TINY = {"image_size": 16, "batch_size": 8, "grid_rows": 2, "grid_cols": 2, "model_args": {"ngf": 8, "ndf": 8}}
@@ -240,18 +240,8 @@ def test_onednn_fast_convolution_in_effect(tmp_path):
     """With mindgan imported, oneDNN runs convolutions with a jit kernel, not its reference one (`ref`),
     which it picks under the AVX-512 default on this CPU (~200x slower). oneDNN names the kernel it ran
     (ONEDNN_VERBOSE), so this needs no clock."""
-    import os
-    import subprocess
-    import sys
-
     probe = ("import numpy as np, mindgan, mindspore as ms\n"
              "from mindspore import nn\n"
              "nn.Conv2d(8, 8, 3)(ms.Tensor(np.ones((2, 8, 8, 8), np.float32))).asnumpy()\n")
-    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                       env=dict(env, ONEDNN_VERBOSE="1"))
-    assert r.returncode == 0, r.stderr[-2000:]
-    convs = [ln for ln in (r.stdout + r.stderr).splitlines() if ",exec,cpu,convolution," in ln]
-    assert convs, "oneDNN reported no convolution: " + (r.stdout + r.stderr)[-2000:]
-    kernels = [ln.split(",")[6] for ln in convs]
+    kernels = [k for k, _ in onednn_convolutions(probe, tmp_path)]
     assert not [k for k in kernels if "ref" in k], kernels

@@ -8,7 +8,7 @@ import mindspore as ms
 import numpy as np
 import pytest
 from mindspore import ops
-from helpers import fit, quick_cfg, small_cfg
+from helpers import fit, onednn_convolutions, quick_cfg, small_cfg
 
 from mindgan.losses import WassersteinGP, create_loss
 from mindgan.models import create_model, list_models
@@ -146,27 +146,18 @@ def test_wgan_gp_step_runs_no_onednn_reference_kernel(tmp_path):
     """One critic step with its penalty and one G step of the wgan_gp recipe's nets: every convolution pass
     in a jit kernel. Its last layer as an nn.Conv2d (64 to 1 channel over the 7x7 map) ran in `ref:any`,
     61% of the step. oneDNN names each kernel it runs (ONEDNN_VERBOSE): no clock."""
-    import os
-    import subprocess
-    import sys
-
     probe = ("import numpy as np, mindgan\n"
              "from mindgan import config\n"
              "from mindgan.training.loop import Trainer\n"
              "cfg = config.load(model='wgan_gp', overrides={'gp_every': 1, 'batch_size': 4})\n"
              "t = Trainer(cfg, 'run', progress=False, hooks=[])\n"
+             "t.train_mode()\n"
              "rng = np.random.default_rng(0)\n"
              "b = {'image': rng.uniform(-1, 1, (4, 1, 28, 28)).astype(np.float32),\n"
              "     'latent_code': rng.standard_normal((4, 100)).astype(np.float32),\n"
              "     'label': np.zeros(4, np.int32)}\n"
              "print(t.schedule.run([b], 0))\n")
-    env = {k: v for k, v in os.environ.items() if k != "ONEDNN_MAX_CPU_ISA"}
-    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=tmp_path,
-                       env=dict(env, ONEDNN_VERBOSE="1"))
-    assert r.returncode == 0, r.stderr[-2000:]
-    # each line: ...,exec,cpu,convolution,<kernel>,<pass>,...
-    convs = [ln.split(",exec,cpu,convolution,")[1].split(",")[:2] for ln in (r.stdout + r.stderr).splitlines()
-             if ",exec,cpu,convolution," in ln]
+    convs = onednn_convolutions(probe, tmp_path)
     passes = {p for _, p in convs}  # forward_training, backward_data, backward_weights: the whole step ran
     assert {"forward_training", "backward_data", "backward_weights"} <= passes, passes
     assert not [k for k, _ in convs if "ref" in k], convs
