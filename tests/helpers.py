@@ -95,13 +95,14 @@ def small_cfg(model: str = "gan", **over) -> dict:
 # --- training --------------------------------------------------------------------------------------
 
 def untrained(model: str, data: Path, out: Path, batches: int = 4, **over):
-    """A Trainer of `model`'s small nets (nothing trained yet) and its first `batches` batches (numpy dicts),
-    for driving its compiled schedule step by step."""
+    """A Trainer of `model`'s small nets (nothing trained yet, in training mode) and its first `batches` batches
+    (numpy dicts), for driving its compiled schedule step by step."""
     from mindgan.api import build_dataset
     from mindgan.training import Trainer
 
     cfg = small_cfg(model, data=str(data), **over)
     trainer = Trainer(cfg, Path(out), progress=False, hooks=[])
+    trainer.train_mode()  # the graph fit runs: BatchNorm on batch statistics, Dropout on
     dataset, _ = build_dataset(cfg, trainer.gan, seed_offset=1)
     it = dataset.create_dict_iterator(num_epochs=1, output_numpy=True)
     return trainer, [b for _, b in zip(range(batches), it)]
