@@ -73,6 +73,14 @@ def test_a_lazy_step_has_no_penalty_and_a_penalised_one_carries_it_gp_every_time
     assert sched.run(b[1:], 1)[0][0] == pytest.approx(wasserstein, rel=1e-4, abs=1e-5)
 
 
+def test_with_n_critic_the_generator_steps_after_each_group_of_critic_steps(tmp_path, tiny_mnist):
+    """n_critic 3 (the paper's Algorithm 1 with 3 for 5): steps 0 and 1 train the critic alone, step 2 the critic
+    and then G, and so on; a G step first in each group would train G against an untrained critic at step 0."""
+    trainer, b = untrained("wgan_gp", tiny_mnist, tmp_path / "run", batches=3, n_critic=3)
+    assert [trainer.schedule.trains_g(s) for s in range(6)] == [False, False, True, False, False, True]
+    assert [t for *_, t in trainer.schedule.run(b, 0)] == [False, False, True]
+
+
 @pytest.mark.parametrize("beta1", [0.5, 0.0])  # nn.Adam counts its updates in global_step, mint's Adam in state_step
 def test_the_weights_average_follows_each_generator_update_with_its_ramp(tmp_path, tiny_mnist, beta1):
     """With `ema` 0.2, each compiled step leaves average = d * average + (1 - d) * updated, for every weight of
