@@ -50,7 +50,6 @@ def trainer_on_random_batches(model: str, batch: int, dev: str = "CPU", **overri
     choose_isa(cfg)  # as the train command does: a benchmark is a one-job process too
     device.setup(dev, cfg["threads"])
     trainer = Trainer(cfg, tempfile.mkdtemp(), progress=False, hooks=[])
-    trainer.train_mode()  # profile_step.py calls the steps itself
     return trainer, random_batches(trainer.gan, batch, cfg["steps_per_call"])
 
 

@@ -42,7 +42,6 @@ def first_losses(model: str, **over) -> list[list]:
     cfg = config.load(model=model, overrides={"batch_size": BATCH, "steps_per_call": STEPS, **over})
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(cfg, tmp, progress=False, hooks=[])
-        trainer.train_mode()  # the graph fit runs (until 2026-12-08 the record was of the inference-mode graph)
         rows = trainer.schedule.run(batches(trainer.gan), 0)
     return [[d, g if t else None, t] for d, g, t in rows]
 

@@ -102,7 +102,6 @@ def untrained(model: str, data: Path, out: Path, batches: int = 4, **over):
 
     cfg = small_cfg(model, data=str(data), **over)
     trainer = Trainer(cfg, Path(out), progress=False, hooks=[])
-    trainer.train_mode()  # the graph fit runs: BatchNorm on batch statistics, Dropout on
     dataset, _ = build_dataset(cfg, trainer.gan, seed_offset=1)
     it = dataset.create_dict_iterator(num_epochs=1, output_numpy=True)
     return trainer, [b for _, b in zip(range(batches), it)]
@@ -187,4 +186,3 @@ def onednn_convolutions(probe: str, cwd: Path) -> list[tuple[str, str]]:
     assert lines, "oneDNN reported no convolution: " + (r.stdout + r.stderr)[-2000:]
     # each line: ...,exec,cpu,convolution,<kernel>,<pass>,...
     return [tuple(ln.split(",exec,cpu,convolution,")[1].split(",")[:2]) for ln in lines]
-

@@ -96,7 +96,6 @@ def test_training_with_diffaugment_is_deterministic_and_differs(tmp_path):
     cfg = config.load(model="dcgan", overrides={"batch_size": record.BATCH, "steps_per_call": record.STEPS,
                                                 "diffaugment": "color,translation,cutout", **small})
     trainer = Trainer(cfg, tmp_path, progress=False, hooks=[])
-    trainer.train_mode()
     start, batches = trainer.save_checkpoint(), record.batches(trainer.gan)
     on = [[d, g if t else None, t] for d, g, t in trainer.schedule.run(batches, 0)]
     trainer.state.restore(start, checkpoint.read_meta(start))  # the same weights, batches and steps again

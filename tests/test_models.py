@@ -151,7 +151,6 @@ def test_wgan_gp_step_runs_no_onednn_reference_kernel(tmp_path):
              "from mindgan.training.loop import Trainer\n"
              "cfg = config.load(model='wgan_gp', overrides={'gp_every': 1, 'batch_size': 4})\n"
              "t = Trainer(cfg, 'run', progress=False, hooks=[])\n"
-             "t.train_mode()\n"
              "rng = np.random.default_rng(0)\n"
              "b = {'image': rng.uniform(-1, 1, (4, 1, 28, 28)).astype(np.float32),\n"
              "     'latent_code': rng.standard_normal((4, 100)).astype(np.float32),\n"

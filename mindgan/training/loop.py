@@ -41,6 +41,7 @@ class Trainer:
         self.last_batch = None  # (images, labels) last trained on, for hooks that need real images
         self.last_checkpoint: Path | None = None
         self._signal = None
+        self.train_mode()  # so that a step called on a new trainer (a benchmark, a test) is fit's step
 
     def sample(self, noise: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         """G's images for given noise, from the averaged weights when the recipe keeps an average."""
@@ -57,7 +58,8 @@ class Trainer:
 
     def train_mode(self) -> None:
         """Both nets in training mode (BatchNorm on batch statistics, Dropout on), as the steps must run: a
-        MindSpore Cell starts in inference mode, so a step called without this trains another graph."""
+        MindSpore Cell starts in inference mode, so a step called without this trains another graph. A new
+        trainer starts so; `fit` and the benchmarks' `time_steps` set it again for a trainer used meanwhile."""
         self.gan.generator.set_train(True)
         self.gan.discriminator.set_train(True)
 
